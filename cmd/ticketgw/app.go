@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/ticketgw/ticketgw/internal/config"
+	"github.com/ticketgw/ticketgw/mailin"
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// storeFile is the bbolt file inside data_dir.
+const storeFile = "ticketgw.db"
+
+// loadConfig loads the configuration, printing the problem and returning
+// the exit code for bad configuration.
+func (e *env) loadConfig(path string) (*config.Config, int) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return nil, exitConfig
+	}
+	return cfg, exitOK
+}
+
+// openStore opens the store of cfg; a database held by another process is
+// a temporary failure, said in words.
+func (e *env) openStore(cfg *config.Config) (*tickets.BoltStore, int) {
+	path := filepath.Join(cfg.DataDir, storeFile)
+	st, err := tickets.Open(path, tickets.Options{Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber})
+	if errors.Is(err, tickets.ErrLocked) {
+		fmt.Fprintf(e.stderr, "ticketgw: %v (is `ticketgw serve` running on %s?)\n", err, cfg.DataDir)
+		return nil, exitTempFail
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return nil, exitTempFail
+	}
+	return st, exitOK
+}
+
+// ingestOptions maps the configuration onto mailin's options.
+func ingestOptions(cfg *config.Config, log *slog.Logger) (mailin.Options, error) {
+	opts := mailin.Options{
+		TicketPrefix:   cfg.TicketPrefix,
+		RegisteredOnly: cfg.Senders == "registered",
+		Attachments:    mailin.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Logger:         log,
+	}
+	for i, a := range cfg.Addresses {
+		typ, err := tickets.ParseType(a.Type)
+		if err != nil {
+			return mailin.Options{}, fmt.Errorf("address[%d].type: %w", i, err)
+		}
+		opts.Addresses = append(opts.Addresses, mailin.Address{Email: a.Email, Name: a.Name, Department: a.Department, Type: typ})
+	}
+	return opts, nil
+}
+
+func (e *env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, nil))
+}

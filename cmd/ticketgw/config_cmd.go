@@ -1,0 +1,26 @@
+package main
+
+import "fmt"
+
+// config prints the effective configuration: the file over the embedded
+// defaults, validated.
+func (e *env) config(args []string) int {
+	fs, cfgPath := newFlags("config", e.stderr)
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if err := wantArgs(rest, 0, 0, "ticketgw config [-config FILE]"); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitUsage
+	}
+	cfg, code := e.loadConfig(*cfgPath)
+	if cfg == nil {
+		return code
+	}
+	if err := cfg.WriteTOML(e.stdout); err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitSoftware
+	}
+	return exitOK
+}

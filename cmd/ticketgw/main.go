@@ -1,0 +1,71 @@
+// Command ticketgw is the email-driven ticketing gateway: it turns support
+// email into tickets, answers customers by email and serves the analysts'
+// web view. See README.md for the quick start and DESIGN.md for the
+// contracts (commands, config keys, JSON, exit codes).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes (sysexits.h), part of the CLI contract: an MTA pipe retries on
+// 75 and bounces on the others.
+const (
+	exitOK       = 0
+	exitUsage    = 64 // EX_USAGE
+	exitDataErr  = 65 // EX_DATAERR: the message is refused (too large)
+	exitSoftware = 70 // EX_SOFTWARE
+	exitTempFail = 75 // EX_TEMPFAIL: try again later
+	exitConfig   = 78 // EX_CONFIG
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is what a command reads and writes, so that tests run commands in
+// process with their own streams.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+const usage = `usage: ticketgw COMMAND [flags]
+
+commands:
+  serve     [-config FILE]                  run listeners, poller, outbox and web
+  deliver   [-config FILE] [-rcpt ADDR]     ingest one message from stdin; prints one JSON line
+  tickets   list [-config FILE] [-json] [-status S]
+  tickets   show [-config FILE] [-json] KEY
+  customers add|remove|list [-config FILE] [EMAIL [NAME]]
+  config    [-config FILE]                  print the effective configuration as TOML
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return e.serve(ctx, rest)
+	case "deliver":
+		return e.deliver(ctx, rest)
+	case "tickets":
+		return e.tickets(ctx, rest)
+	case "customers":
+		return e.customers(ctx, rest)
+	case "config":
+		return e.config(rest)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "ticketgw: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}

@@ -1,0 +1,292 @@
+// Package config holds the configuration of the ticketgw gateway: the TOML
+// file format, the embedded defaults and their validation.
+//
+// The keys are a public contract (see DESIGN.md, "Config keys (TOML)"):
+// operators' files and scripts depend on them, so they are only ever
+// extended, never renamed. A file is an overlay on the embedded defaults
+// (default.toml, also available through DefaultTOML): keys it sets override,
+// keys it omits keep their default. A file that lists any [[address]]
+// replaces the default address list entirely, because merging a customer's
+// addresses with the placeholder support@localhost would route real mail to
+// a department nobody reads.
+//
+// Load and Parse validate what they return, so the rest of the gateway can
+// trust a *Config without re-checking it.
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is the whole gateway configuration. The field tags are the TOML
+// keys of the contract.
+type Config struct {
+	// DataDir holds the database, raw mail and, by default, the outbox.
+	DataDir string `toml:"data_dir"`
+	// BaseURL is where the web interface is reachable from the outside;
+	// deep links in outgoing emails are built on it.
+	BaseURL string `toml:"base_url"`
+	// Language of emails and pages: LanguagePTBR or LanguageEN.
+	Language string `toml:"language"`
+	// TicketPrefix is the first half of ticket keys ("SUP" in SUP-1000).
+	TicketPrefix string `toml:"ticket_prefix"`
+	// FirstTicketNumber is the number of the first ticket in an empty store.
+	FirstTicketNumber uint64 `toml:"first_ticket_number"`
+	// Senders says who may open tickets: SendersAnyone or SendersRegistered.
+	Senders string `toml:"senders"`
+	// Addresses are the help-desk addresses; the first is the default From
+	// of outgoing mail.
+	Addresses []Address `toml:"address"`
+	// SMTP is the inbound SMTP/LMTP listener.
+	SMTP SMTP `toml:"smtp"`
+	// IMAP lists the mailboxes to poll; empty by default.
+	IMAP []IMAP `toml:"imap"`
+	// Outbound is how outgoing mail leaves the gateway.
+	Outbound Outbound `toml:"outbound"`
+	// Web is the analyst and customer web interface.
+	Web Web `toml:"web"`
+	// Attachments is the inbound attachment policy.
+	Attachments Attachments `toml:"attachments"`
+}
+
+// Address is one help-desk address. Mail to it opens tickets of Type in
+// Department, and replies to those tickets are sent from it.
+type Address struct {
+	// Email is the bare address, lower-cased on load ("suporte@acme.com.br").
+	Email string `toml:"email"`
+	// Name is the display name on outgoing mail; may be empty.
+	Name string `toml:"name"`
+	// Department new tickets to this address are filed under.
+	Department string `toml:"department"`
+	// Type of new tickets: TypeBug, TypeSupport or TypeImprovement.
+	Type string `toml:"type"`
+}
+
+// SMTP configures the inbound SMTP (or LMTP) listener, the push path for an
+// MTA that forwards the help-desk addresses to the gateway.
+type SMTP struct {
+	// Listen is host:port; "" disables the listener.
+	Listen string `toml:"listen"`
+	// LMTP makes the listener speak LMTP (RFC 2033) instead of SMTP.
+	LMTP bool `toml:"lmtp"`
+	// MaxMessageBytes caps one message; larger ones are refused at DATA.
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
+	// TLSCert and TLSKey are PEM files; when both are set STARTTLS is offered.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+}
+
+// IMAP configures one polled mailbox, the pull path for hosted mail where
+// no MTA can be pointed at the gateway.
+type IMAP struct {
+	// Name identifies the poller in logs; defaults to Username, or
+	// "imap-N" (N the 0-based index, as in error messages) without one.
+	Name string `toml:"name"`
+	// Server is host:port.
+	Server string `toml:"server"`
+	// TLS is TLSImplicit (default), TLSStartTLS or TLSNone.
+	TLS string `toml:"tls"`
+	// Username to log in with.
+	Username string `toml:"username"`
+	// Auth is AuthPassword (default) or AuthXOAUTH2.
+	Auth string `toml:"auth"`
+	// Password for AuthPassword.
+	Password string `toml:"password"`
+	// TokenCommand, for AuthXOAUTH2, is run through the shell and prints an
+	// access token on stdout.
+	TokenCommand string `toml:"token_command"`
+	// Mailbox to poll; default "INBOX".
+	Mailbox string `toml:"mailbox"`
+	// After says what to do with a message once it is committed:
+	// AfterSeen (default), AfterDelete, or "move:FOLDER" (see MoveFolder).
+	After string `toml:"after"`
+	// PollInterval between polls; default 60s.
+	PollInterval Duration `toml:"poll_interval"`
+	// IDLE uses IMAP IDLE to learn about new mail between polls; default true.
+	IDLE bool `toml:"idle"`
+}
+
+// Outbound configures how outgoing mail leaves: written as .eml files to a
+// directory (the default, safe for trying the gateway out) or sent to an
+// SMTP relay.
+type Outbound struct {
+	// Transport is TransportDir or TransportSMTP.
+	Transport string `toml:"transport"`
+	// Dir receives the .eml files of TransportDir.
+	Dir string `toml:"dir"`
+	// Relay is the host:port of the TransportSMTP relay.
+	Relay string `toml:"relay"`
+	// TLS to the relay: TLSStartTLS (default), TLSImplicit or TLSNone.
+	TLS string `toml:"tls"`
+	// Username and Password authenticate to the relay when Username is set.
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+}
+
+// Web configures the HTTP interface for analysts and customers.
+type Web struct {
+	// Listen is host:port; "" disables the web interface.
+	Listen string `toml:"listen"`
+}
+
+// Attachments is the inbound attachment policy; attachments outside it are
+// recorded as rejected on the message instead of stored.
+type Attachments struct {
+	// MaxBytes caps one decoded attachment.
+	MaxBytes int64 `toml:"max_bytes"`
+	// Allowed lists file extensions, lower-case and without the dot
+	// ("pdf"). Empty means no attachment is kept.
+	Allowed []string `toml:"allowed"`
+}
+
+// Values of the enumerated keys, so that code switching on them does not
+// repeat string literals.
+const (
+	LanguagePTBR = "pt-BR"
+	LanguageEN   = "en"
+
+	SendersAnyone     = "anyone"
+	SendersRegistered = "registered"
+
+	TypeBug         = "bug"
+	TypeSupport     = "support"
+	TypeImprovement = "improvement"
+
+	TLSImplicit = "implicit"
+	TLSStartTLS = "starttls"
+	TLSNone     = "none"
+
+	AuthPassword = "password"
+	AuthXOAUTH2  = "xoauth2"
+
+	AfterSeen   = "seen"
+	AfterDelete = "delete"
+	// AfterMovePrefix starts an after value "move:FOLDER".
+	AfterMovePrefix = "move:"
+
+	TransportDir  = "dir"
+	TransportSMTP = "smtp"
+)
+
+// Mask replaces non-empty passwords in WriteTOML output, so that printing
+// the effective configuration never leaks a secret into a terminal or a
+// support ticket.
+const Mask = "********"
+
+// DefaultAddress returns the first configured address, the default From of
+// outgoing mail. It is the zero Address only for a Config that would not
+// validate.
+func (c *Config) DefaultAddress() Address {
+	if len(c.Addresses) == 0 {
+		return Address{}
+	}
+	return c.Addresses[0]
+}
+
+// AddressFor returns the configured Address that email was sent to, so that
+// mail can be routed to its department and type. The match is
+// case-insensitive and also accepts plus-addressed forms: mail to
+// "Suporte+Urgent@ACME.com.br" matches "suporte@acme.com.br". An exact match
+// wins over a plus-stripped one. email may be wrapped in angle brackets, as
+// it is in SMTP envelopes.
+func (c *Config) AddressFor(email string) (Address, bool) {
+	e := canonicalEmail(email)
+	if e == "" {
+		return Address{}, false
+	}
+	if a, ok := c.findAddress(e); ok {
+		return a, true
+	}
+	if s := stripPlus(e); s != e {
+		return c.findAddress(s)
+	}
+	return Address{}, false
+}
+
+// IsOurs reports whether email is one of the help-desk addresses (or a
+// plus-addressed form of one). Mail from our own addresses must never be
+// answered, or two gateways, or one gateway and itself, would loop.
+func (c *Config) IsOurs(email string) bool {
+	_, ok := c.AddressFor(email)
+	return ok
+}
+
+func (c *Config) findAddress(e string) (Address, bool) {
+	for _, a := range c.Addresses {
+		if strings.EqualFold(a.Email, e) {
+			return a, true
+		}
+	}
+	return Address{}, false
+}
+
+// canonicalEmail trims spaces and one pair of angle brackets and lower-cases.
+func canonicalEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return strings.ToLower(s)
+}
+
+// stripPlus turns local+tag@domain into local@domain; other forms are
+// returned unchanged.
+func stripPlus(e string) string {
+	at := strings.LastIndexByte(e, '@')
+	if at < 0 {
+		return e
+	}
+	if plus := strings.IndexByte(e[:at], '+'); plus > 0 {
+		return e[:plus] + e[at:]
+	}
+	return e
+}
+
+// MoveFolder returns FOLDER when After is "move:FOLDER", so the poller does
+// not parse the value itself.
+func (m IMAP) MoveFolder() (string, bool) {
+	folder, ok := strings.CutPrefix(m.After, AfterMovePrefix)
+	return folder, ok
+}
+
+// Clone returns a deep copy, so that callers may adjust a configuration
+// (tests, masking) without changing one shared with running components.
+func (c *Config) Clone() *Config {
+	d := *c
+	d.Addresses = slices.Clone(c.Addresses)
+	d.IMAP = slices.Clone(c.IMAP)
+	d.Attachments.Allowed = slices.Clone(c.Attachments.Allowed)
+	return &d
+}
+
+// Duration is a time.Duration written in TOML as a string such as "60s" or
+// "5m", which is clearer to operators than a count of nanoseconds.
+type Duration struct {
+	time.Duration
+}
+
+// UnmarshalText parses a Go duration string ("90s", "1m30s").
+func (d *Duration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: want a number with a unit, like \"60s\"", text)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration in its shortest Go form ("1m", not
+// "1m0s"), which UnmarshalText reads back to the same value.
+func (d Duration) MarshalText() ([]byte, error) {
+	s := d.Duration.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return []byte(s), nil
+}

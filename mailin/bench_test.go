@@ -1,0 +1,47 @@
+package mailin_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ticketgw/ticketgw/mailin"
+)
+
+// BenchmarkIngest measures one typical message (Gmail multipart/alternative
+// with a signature) from parse to durable commit, each a new ticket.
+func BenchmarkIngest(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "001-gmail-novo-chamado.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, _ := newIngester(b, corpusOptions())
+	ctx := context.Background()
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		msg := bytes.Replace(raw, []byte("Message-ID: <"), fmt.Appendf(nil, "Message-ID: <%d.", i), 1)
+		res, err := g.Ingest(ctx, msg, mailin.Envelope{Source: "bench"})
+		if err != nil || res.Outcome != "created" {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
+
+// BenchmarkParse is the parse alone, the baseline that shows what the
+// store's commit costs on top.
+func BenchmarkParse(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "001-gmail-novo-chamado.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := mailin.Parse(raw, mailin.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package mailin
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// How a message was matched to a ticket.
+const (
+	byReferences = "references"
+	byTag        = "tag"
+	byPlus       = "plus"
+)
+
+type match struct {
+	key    string
+	by     string
+	ticket tickets.Ticket
+}
+
+// match finds the ticket a message belongs to: first by In-Reply-To and
+// References naming a Message-ID the store knows (inbound or outbound),
+// then by a [SUP-n] tag in the subject, then by a plus-address. A tag or
+// plus-address for a ticket that does not exist matches nothing, so the
+// message opens a new ticket.
+func (d *delivery) match(tx tickets.View) (match, error) {
+	p := d.parsed
+	ids := slices.Clone(p.InReplyTo)
+	for i := len(p.References) - 1; i >= 0; i-- {
+		ids = append(ids, p.References[i])
+	}
+	for _, id := range ids {
+		key, ok, err := tx.TicketByMessageID(id)
+		if err != nil {
+			return match{}, err
+		}
+		if ok {
+			return d.found(tx, key, byReferences)
+		}
+	}
+	for _, key := range subjectTags(p.Subject, d.g.opts.TicketPrefix) {
+		if m, err := d.found(tx, key, byTag); !errors.Is(err, tickets.ErrNotFound) {
+			return m, err
+		}
+	}
+	if d.route.Detail != "" {
+		for _, key := range subjectTags("["+d.route.Detail+"]", d.g.opts.TicketPrefix) {
+			if m, err := d.found(tx, key, byPlus); !errors.Is(err, tickets.ErrNotFound) {
+				return m, err
+			}
+		}
+	}
+	return match{}, nil
+}
+
+func (d *delivery) found(tx tickets.View, key, by string) (match, error) {
+	tk, err := tx.Ticket(key)
+	if err != nil {
+		return match{}, err
+	}
+	return match{key: tk.Key, by: by, ticket: tk}, nil
+}
+
+// hold returns why a message must wait for an analyst instead of joining a
+// ticket, or "". A tag or plus-address is easy to guess, so it lets in only
+// the ticket's participants (tag spoofing guard); with senders =
+// "registered", strangers who are not participants wait too.
+func (d *delivery) hold(tx tickets.View, m match) string {
+	from := d.parsed.From
+	participant := m.key != "" && m.ticket.IsParticipant(from)
+	if (m.by == byTag || m.by == byPlus) && !participant {
+		return ReasonNotParticipant
+	}
+	if d.g.opts.RegisteredOnly && !participant {
+		if _, ok, err := tx.Customer(from); err != nil || !ok {
+			return ReasonUnknownSender
+		}
+	}
+	return ""
+}

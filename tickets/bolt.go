@@ -1,0 +1,158 @@
+package tickets
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Bucket names. Numbers in keys are big-endian so that cursor order is
+// numeric order.
+var (
+	bMeta        = []byte("meta")
+	bTickets     = []byte("tickets")     // ticket number → Ticket
+	bMessages    = []byte("messages")    // ticket number | message seq → Message
+	bEvents      = []byte("events")      // ticket number | event seq → Event
+	bAttachments = []byte("attachments") // attachment id → bytes
+	bMsgIDs      = []byte("msgids")      // Message-ID → ticket number
+	bDedupe      = []byte("dedupe")      // dedupe key → inbound id
+	bInbound     = []byte("inbound")     // inbound id → Inbound
+	bRaw         = []byte("raw")         // inbound id → raw bytes
+	bCustomers   = []byte("customers")   // lower-case email → Customer
+	bOutbox      = []byte("outbox")      // entry id → OutboxEntry
+
+	kNextTicket = []byte("next_ticket")
+	kSecret     = []byte("secret")
+)
+
+var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox}
+
+// Options configure a bbolt store.
+type Options struct {
+	// Prefix and FirstNumber make ticket keys: Prefix-FirstNumber for the
+	// first ticket, counting up.
+	Prefix      string
+	FirstNumber uint64
+	// LockTimeout bounds the wait for another process's lock (default 1s).
+	LockTimeout time.Duration
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// BoltStore keeps everything in one bbolt file.
+type BoltStore struct {
+	db   *bolt.DB
+	opts Options
+	// writers counts Update calls under way: a lone writer commits at once,
+	// concurrent writers share one commit through bbolt's Batch.
+	writers atomic.Int32
+}
+
+var _ Store = (*BoltStore)(nil)
+
+// Open opens (creating if needed) the store in path. It fails with ErrLocked
+// within LockTimeout when another process has it open.
+func Open(path string, opts Options) (*BoltStore, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = "SUP"
+	}
+	if opts.FirstNumber == 0 {
+		opts.FirstNumber = 1
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		if meta.Get(kSecret) == nil {
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return err
+			}
+			if err := meta.Put(kSecret, secret); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialise store %s: %w", path, err)
+	}
+	return &BoltStore{db: db, opts: opts}, nil
+}
+
+// Update implements Store. Concurrent callers share commits (one fsync for
+// many emails), which is what keeps a busy listener fast.
+func (s *BoltStore) Update(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	run := func(btx *bolt.Tx) error {
+		return fn(&boltTx{tx: btx, opts: &s.opts})
+	}
+	if s.writers.Add(1) == 1 {
+		defer s.writers.Add(-1)
+		return s.db.Update(run)
+	}
+	defer s.writers.Add(-1)
+	return s.db.Batch(run)
+}
+
+// View implements Store.
+func (s *BoltStore) View(ctx context.Context, fn func(View) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&boltTx{tx: btx, opts: &s.opts})
+	})
+}
+
+// Close implements Store.
+func (s *BoltStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+func pair(a, b uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, a)
+	binary.BigEndian.PutUint64(k[8:], b)
+	return k
+}

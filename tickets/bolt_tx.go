@@ -1,0 +1,244 @@
+package tickets
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func (t *boltTx) RecordInbound(in *Inbound, raw []byte, dedupeKey string) error {
+	if in.ID != 0 {
+		return t.put(bInbound, u64(in.ID), in)
+	}
+	b := t.tx.Bucket(bInbound)
+	id, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("record inbound: %w", err)
+	}
+	in.ID = id
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = t.opts.Now().UTC()
+	}
+	if in.RawOf == 0 {
+		if err := t.tx.Bucket(bRaw).Put(u64(id), raw); err != nil {
+			return fmt.Errorf("record raw message: %w", err)
+		}
+	}
+	if err := t.put(bInbound, u64(id), in); err != nil {
+		return err
+	}
+	if dedupeKey != "" {
+		if err := t.tx.Bucket(bDedupe).Put([]byte(dedupeKey), u64(id)); err != nil {
+			return fmt.Errorf("record dedupe key: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *boltTx) CreateTicket(tk *Ticket, first *Message) error {
+	meta := t.tx.Bucket(bMeta)
+	n := t.opts.FirstNumber
+	if v := meta.Get(kNextTicket); v != nil {
+		n = max(n, binary.BigEndian.Uint64(v))
+	}
+	// Skip numbers already taken (first_ticket_number lowered later).
+	for t.tx.Bucket(bTickets).Get(u64(n)) != nil {
+		n++
+	}
+	if err := meta.Put(kNextTicket, u64(n+1)); err != nil {
+		return fmt.Errorf("create ticket: %w", err)
+	}
+	now := t.opts.Now().UTC()
+	tk.Key = FormatKey(t.opts.Prefix, n)
+	if tk.Status == "" {
+		tk.Status = StatusOpen
+	}
+	tk.Requester = strings.ToLower(tk.Requester)
+	tk.CreatedAt, tk.UpdatedAt = now, now
+	tk.Participants = addParticipants(tk.Participants, tk.Requester)
+	if first != nil {
+		tk.Participants = addParticipants(tk.Participants, first.To...)
+		tk.Participants = addParticipants(tk.Participants, first.Cc...)
+	}
+	if err := t.put(bTickets, u64(n), tk); err != nil {
+		return err
+	}
+	if err := t.addEvent(n, Event{At: now, Actor: tk.Requester, Kind: EventCreated, To: string(tk.Status)}); err != nil {
+		return err
+	}
+	if first != nil {
+		if err := t.addMessage(n, first); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *boltTx) AppendMessage(key string, m *Message) (Ticket, error) {
+	n, tk, err := t.ticketNum(key)
+	if err != nil {
+		return Ticket{}, err
+	}
+	now := t.opts.Now().UTC()
+	if m.Direction == DirIn {
+		if next := tk.Status.AfterCustomerReply(); next != tk.Status {
+			if err := t.addEvent(n, Event{At: now, Actor: strings.ToLower(m.From), Kind: EventStatus, From: string(tk.Status), To: string(next)}); err != nil {
+				return Ticket{}, err
+			}
+			tk.Status = next
+		}
+		tk.Participants = addParticipants(tk.Participants, m.From)
+		tk.Participants = addParticipants(tk.Participants, m.To...)
+		tk.Participants = addParticipants(tk.Participants, m.Cc...)
+	}
+	tk.UpdatedAt = now
+	if err := t.put(bTickets, u64(n), &tk); err != nil {
+		return Ticket{}, err
+	}
+	if err := t.addMessage(n, m); err != nil {
+		return Ticket{}, err
+	}
+	return tk, nil
+}
+
+func (t *boltTx) SetStatus(key, actor string, s Status) (Ticket, error) {
+	if _, err := ParseStatus(string(s)); err != nil {
+		return Ticket{}, err
+	}
+	n, tk, err := t.ticketNum(key)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if tk.Status == s {
+		return tk, nil
+	}
+	now := t.opts.Now().UTC()
+	if err := t.addEvent(n, Event{At: now, Actor: actor, Kind: EventStatus, From: string(tk.Status), To: string(s)}); err != nil {
+		return Ticket{}, err
+	}
+	tk.Status, tk.UpdatedAt = s, now
+	return tk, t.put(bTickets, u64(n), &tk)
+}
+
+// addMessage stores m (and its attachments) under ticket n and indexes its
+// Message-ID for threading.
+func (t *boltTx) addMessage(n uint64, m *Message) error {
+	b := t.tx.Bucket(bMessages)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("add message: %w", err)
+	}
+	m.ID = strconv.FormatUint(seq, 10)
+	if m.ReceivedAt.IsZero() {
+		m.ReceivedAt = t.opts.Now().UTC()
+	}
+	if m.Attachments == nil {
+		m.Attachments = []Attachment{}
+	}
+	if m.Rejected == nil {
+		m.Rejected = []Rejected{}
+	}
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		a.ID = m.ID + "." + strconv.Itoa(i+1)
+		a.Size = int64(len(a.Data))
+		if err := t.tx.Bucket(bAttachments).Put([]byte(a.ID), a.Data); err != nil {
+			return fmt.Errorf("store attachment %s: %w", a.Filename, err)
+		}
+	}
+	if err := t.put(bMessages, pair(n, seq), m); err != nil {
+		return err
+	}
+	return t.indexMessageID(m.MessageID, n)
+}
+
+func (t *boltTx) indexMessageID(messageID string, n uint64) error {
+	id := normMessageID(messageID)
+	if len(id) == 0 || len(id) > 900 {
+		return nil
+	}
+	if err := t.tx.Bucket(bMsgIDs).Put(id, u64(n)); err != nil {
+		return fmt.Errorf("index message-id: %w", err)
+	}
+	return nil
+}
+
+func (t *boltTx) addEvent(n uint64, e Event) error {
+	seq, err := t.tx.Bucket(bEvents).NextSequence()
+	if err != nil {
+		return fmt.Errorf("add event: %w", err)
+	}
+	return t.put(bEvents, pair(n, seq), e)
+}
+
+func (t *boltTx) Enqueue(e *OutboxEntry) error {
+	b := t.tx.Bucket(bOutbox)
+	id, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	e.ID = id
+	now := t.opts.Now().UTC()
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	if e.State == "" {
+		e.State = OutboxPending
+	}
+	if e.NextAttempt.IsZero() {
+		e.NextAttempt = e.CreatedAt
+	}
+	if err := t.put(bOutbox, u64(id), e); err != nil {
+		return err
+	}
+	if e.Ticket != "" {
+		n, _, err := t.ticketNum(e.Ticket)
+		if err != nil {
+			return fmt.Errorf("enqueue for %s: %w", e.Ticket, err)
+		}
+		return t.indexMessageID(e.MessageID, n)
+	}
+	return nil
+}
+
+func (t *boltTx) AddCustomer(c Customer) error {
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	if c.Email == "" {
+		return fmt.Errorf("add customer: empty address")
+	}
+	if c.AddedAt.IsZero() {
+		c.AddedAt = t.opts.Now().UTC()
+	}
+	return t.put(bCustomers, []byte(c.Email), c)
+}
+
+func (t *boltTx) RemoveCustomer(email string) error {
+	key := []byte(strings.ToLower(strings.TrimSpace(email)))
+	b := t.tx.Bucket(bCustomers)
+	if b.Get(key) == nil {
+		return fmt.Errorf("customer %s: %w", email, ErrNotFound)
+	}
+	if err := b.Delete(key); err != nil {
+		return fmt.Errorf("remove customer %s: %w", email, err)
+	}
+	return nil
+}
+
+// addParticipants adds addresses (lower-cased, once each) to a ticket's
+// participants.
+func addParticipants(list []string, addrs ...string) []string {
+	for _, a := range addrs {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && !slices.Contains(list, a) {
+			list = append(list, a)
+		}
+	}
+	return list
+}
+
+// IsParticipant tells whether addr may write into the ticket by its tag.
+func (tk Ticket) IsParticipant(addr string) bool {
+	return slices.Contains(tk.Participants, strings.ToLower(strings.TrimSpace(addr)))
+}

@@ -1,0 +1,195 @@
+// Package tickets holds the help desk's domain (tickets, their messages,
+// attachments, status history, customers and the outbox of mail to send)
+// and the Store that keeps it. It imports none of the mail or web packages:
+// every mail source, the outbound worker and the web view reach the data
+// through the Store surface defined here, so that the storage engine can
+// change without touching them.
+package tickets
+
+import "time"
+
+// Direction tells who wrote a message of a ticket, which decides who may see
+// it (customers never see notes) and how status rules apply.
+type Direction string
+
+// The directions of a message.
+const (
+	DirIn   Direction = "in"   // from the customer, by email or the customer page
+	DirOut  Direction = "out"  // from an analyst, emailed to the customer
+	DirNote Direction = "note" // internal note, never emailed
+)
+
+// Ticket is one support request. Its JSON form is the DESIGN.md contract used
+// by `tickets list -json` and the API.
+type Ticket struct {
+	Key        string    `json:"key"`
+	Subject    string    `json:"subject"`
+	Status     Status    `json:"status"`
+	Type       Type      `json:"type"`
+	Department string    `json:"department"`
+	Requester  string    `json:"requester"`
+	Assignee   string    `json:"assignee"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	// Address is the support address the ticket came in on: the From and
+	// Reply-To of every notification about it.
+	Address string `json:"address,omitempty"`
+	// Participants are the addresses allowed to write into the ticket by
+	// subject tag alone: the requester and everyone in To/Cc of its messages.
+	Participants []string `json:"participants,omitempty"`
+}
+
+// TicketDetail is a ticket with its thread and history, as `tickets show
+// -json` and the API print it.
+type TicketDetail struct {
+	Ticket
+	Messages []Message `json:"messages"`
+	Events   []Event   `json:"events"`
+}
+
+// Message is one entry of a ticket's thread.
+type Message struct {
+	ID        string    `json:"id"`
+	Direction Direction `json:"direction"`
+	From      string    `json:"from"`
+	To        []string  `json:"to,omitempty"`
+	Cc        []string  `json:"cc,omitempty"`
+	Subject   string    `json:"subject,omitempty"`
+	MessageID string    `json:"message_id"`
+	// Text is the new content only: quoted history and signatures removed.
+	Text string `json:"text"`
+	// FullText is the whole decoded text, kept so that nothing the sender
+	// wrote is lost when the stripping guessed wrong.
+	FullText    string       `json:"full_text,omitempty"`
+	ReceivedAt  time.Time    `json:"received_at"`
+	Attachments []Attachment `json:"attachments"`
+	Rejected    []Rejected   `json:"rejected_attachments"`
+	// InboundID points at the raw message this entry was made from.
+	InboundID uint64 `json:"inbound_id,omitempty"`
+}
+
+// Attachment describes a stored file; its bytes are fetched with
+// View.AttachmentData.
+type Attachment struct {
+	ID          string `json:"id,omitempty"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	ContentID   string `json:"content_id,omitempty"`
+	// Data is the content on its way into the store; it is never part of
+	// the JSON form.
+	Data []byte `json:"-"`
+}
+
+// Rejected is an attachment the attachment policy refused, recorded so that
+// the customer can be told which file and why.
+type Rejected struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	Reason      string `json:"reason"`
+}
+
+// Event is one change of a ticket: the status history customers see and the
+// audit trail analysts see.
+type Event struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Kind  string    `json:"kind"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+}
+
+// Event kinds.
+const (
+	EventCreated    = "created"
+	EventStatus     = "status"
+	EventAssignee   = "assignee"
+	EventDepartment = "department"
+	EventType       = "type"
+)
+
+// Customer is a registered sender, for `senders = "registered"`.
+type Customer struct {
+	Email   string    `json:"email"`
+	Name    string    `json:"name,omitempty"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// Outcome is what became of one inbound email.
+type Outcome string
+
+// The outcomes of ingesting an email (the `deliver` JSON contract).
+const (
+	Created   Outcome = "created"
+	Appended  Outcome = "appended"
+	Duplicate Outcome = "duplicate"
+	Ignored   Outcome = "ignored"
+	Held      Outcome = "held"
+)
+
+// Inbound is the record kept for every email received, whatever became of
+// it, beside its raw bytes: nothing that arrives is ever lost, and anything
+// can be looked at or reprocessed later.
+type Inbound struct {
+	ID         uint64    `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Source     string    `json:"source"`
+	Recipient  string    `json:"recipient,omitempty"`
+	MessageID  string    `json:"message_id,omitempty"`
+	SHA256     string    `json:"sha256"`
+	From       string    `json:"from,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Size       int       `json:"size"`
+	Outcome    Outcome   `json:"outcome"`
+	Reason     string    `json:"reason,omitempty"`
+	Ticket     string    `json:"ticket,omitempty"`
+	// Target is the ticket a held message asked to join, for an analyst
+	// who accepts it.
+	Target string `json:"target,omitempty"`
+	// Problems are what went wrong decoding the message.
+	Problems []string `json:"problems,omitempty"`
+	// RawOf names the inbound record whose raw bytes are identical to this
+	// one's, when the bytes were not stored twice (an exact redelivery).
+	RawOf uint64 `json:"raw_of,omitempty"`
+	// Text is the new content of a held message, so that an analyst can
+	// judge it without opening the raw message.
+	Text string `json:"text,omitempty"`
+}
+
+// Outbox entry kinds: which notification the outbound worker composes.
+const (
+	MailConfirmation  = "confirmation"
+	MailReply         = "reply"
+	MailStatus        = "status"
+	MailRefused       = "attachments_refused"
+	MailUnknownSender = "unknown_sender"
+	OutboxPending     = "pending"
+	OutboxSent        = "sent"
+	OutboxFailed      = "failed"
+	OutboxSuppressed  = "suppressed"
+)
+
+// OutboxEntry is one email waiting to be sent. It is written in the same
+// transaction as the change that causes it, with its Message-ID already
+// chosen and indexed, so that a customer's reply to it threads even before
+// it was sent, and a resend after a crash reuses the same Message-ID.
+type OutboxEntry struct {
+	ID          uint64     `json:"id"`
+	Kind        string     `json:"kind"`
+	Ticket      string     `json:"ticket,omitempty"`
+	To          string     `json:"to"`
+	From        string     `json:"from"`
+	MessageID   string     `json:"message_id"`
+	InReplyTo   string     `json:"in_reply_to,omitempty"`
+	References  []string   `json:"references,omitempty"`
+	Subject     string     `json:"subject,omitempty"`
+	Text        string     `json:"text,omitempty"`
+	Rejected    []Rejected `json:"rejected_attachments,omitempty"`
+	Status      Status     `json:"status,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	State       string     `json:"state"`
+	Attempts    int        `json:"attempts"`
+	NextAttempt time.Time  `json:"next_attempt"`
+	LastError   string     `json:"last_error,omitempty"`
+}

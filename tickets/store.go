@@ -1,0 +1,99 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned when a ticket, message or record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned by Open when another process holds the database, so
+// that commands can say so at once instead of hanging.
+var ErrLocked = errors.New("database is in use by another ticketgw process")
+
+// Store is the whole persistent state of the gateway. It is deliberately
+// small: every change happens inside Update, so that one email (its dedupe
+// index, ticket, message, attachments, raw bytes, events and outbox entries)
+// commits or fails as a unit, whatever the engine behind it.
+type Store interface {
+	// Update runs fn in one read-write transaction, committed when fn
+	// returns nil and rolled back otherwise. fn may be run more than once
+	// when commits are grouped, so it must only change the state through
+	// the Tx and results it sets outside must be overwritten on each run.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction with a consistent snapshot.
+	View(ctx context.Context, fn func(View) error) error
+	// Close releases the database.
+	Close() error
+}
+
+// View reads the store.
+type View interface {
+	// Ticket returns the ticket with this key (any case) or ErrNotFound.
+	Ticket(key string) (Ticket, error)
+	// Detail returns the ticket with its messages and events.
+	Detail(key string) (TicketDetail, error)
+	// Tickets lists tickets matching f, newest update first.
+	Tickets(f Filter) ([]Ticket, error)
+	// TicketByMessageID names the ticket that a Message-ID (inbound or
+	// outbound, with or without angle brackets) belongs to.
+	TicketByMessageID(messageID string) (key string, ok bool, err error)
+	// Seen returns the inbound record first stored under a dedupe key.
+	Seen(dedupeKey string) (Inbound, bool, error)
+	// Inbound returns the record of one received email.
+	Inbound(id uint64) (Inbound, error)
+	// InboundList lists received emails with the given outcome ("" for
+	// all), newest first.
+	InboundList(outcome Outcome) ([]Inbound, error)
+	// Raw returns the raw bytes of a received email exactly as they came.
+	Raw(id uint64) ([]byte, error)
+	// AttachmentData returns the content of a stored attachment.
+	AttachmentData(id string) ([]byte, error)
+	// Customer looks up a registered customer by address (any case).
+	Customer(email string) (Customer, bool, error)
+	// Customers lists registered customers by address.
+	Customers() ([]Customer, error)
+	// Outbox lists outbox entries in a state ("" for all), oldest first.
+	Outbox(state string) ([]OutboxEntry, error)
+	// Secret is the random key made at first start that signs deep links.
+	Secret() ([]byte, error)
+}
+
+// Tx changes the store within one transaction.
+type Tx interface {
+	View
+	// RecordInbound stores the record and raw bytes of a received email,
+	// assigning in.ID. A non-empty dedupeKey is indexed so that a
+	// redelivery is recognised; when in.RawOf is set the raw bytes are not
+	// stored again. Called again with in.ID set, it rewrites the record
+	// (its outcome and ticket), leaving the raw bytes as they are.
+	RecordInbound(in *Inbound, raw []byte, dedupeKey string) error
+	// CreateTicket stores a new ticket with its first message, assigning
+	// t.Key, the message and attachment IDs, and the creation event.
+	CreateTicket(t *Ticket, first *Message) error
+	// AppendMessage adds a message to a ticket: a customer's message moves
+	// a waiting, resolved or closed ticket back to open, and its To/Cc
+	// join the participants.
+	AppendMessage(key string, m *Message) (Ticket, error)
+	// SetStatus changes a ticket's status, recording who did it in the
+	// status history; setting the status it already has changes nothing.
+	SetStatus(key, actor string, s Status) (Ticket, error)
+	// Enqueue adds an email to the outbox, assigning e.ID, and indexes its
+	// Message-ID under its ticket so that replies to it thread.
+	Enqueue(e *OutboxEntry) error
+	// AddCustomer registers (or renames) a customer.
+	AddCustomer(c Customer) error
+	// RemoveCustomer unregisters a customer; ErrNotFound if absent.
+	RemoveCustomer(email string) error
+}
+
+// Filter selects tickets for listings; empty fields match everything.
+type Filter struct {
+	Status     Status
+	Type       Type
+	Department string
+	Assignee   string
+	Requester  string
+	Limit      int
+}
