@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/ticketgw/ticketgw/mailin"
 )
 
@@ -41,6 +43,34 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		if _, err := mailin.Parse(raw, mailin.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBareCommit is the floor under BenchmarkIngest: one bbolt
+// transaction that stores the same raw bytes and commits (fsync), with no
+// parsing, matching or indexes. Ingest's cost over it is the gateway's own.
+func BenchmarkBareCommit(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "001-gmail-novo-chamado.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	b.SetBytes(int64(len(raw)))
+	for i := 0; b.Loop(); i++ {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("raw"))
+			if err != nil {
+				return err
+			}
+			return bk.Put(fmt.Appendf(nil, "%08d", i), raw)
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

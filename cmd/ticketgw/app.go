@@ -41,6 +41,21 @@ func (e *env) openStore(cfg *config.Config) (*tickets.BoltStore, int) {
 	return st, exitOK
 }
 
+// openWith loads the configuration and opens its store: the start of every
+// command that works on the data. On failure it has printed the problem and
+// returns the exit code.
+func (e *env) openWith(path string) (*config.Config, *tickets.BoltStore, int) {
+	cfg, code := e.loadConfig(path)
+	if cfg == nil {
+		return nil, nil, code
+	}
+	st, code := e.openStore(cfg)
+	if st == nil {
+		return nil, nil, code
+	}
+	return cfg, st, exitOK
+}
+
 // ingestOptions maps the configuration onto mailin's options.
 func ingestOptions(cfg *config.Config, log *slog.Logger) (mailin.Options, error) {
 	opts := mailin.Options{

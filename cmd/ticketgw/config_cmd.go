@@ -6,12 +6,7 @@ import "fmt"
 // defaults, validated.
 func (e *env) config(args []string) int {
 	fs, cfgPath := newFlags("config", e.stderr)
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if err := wantArgs(rest, 0, 0, "ticketgw config [-config FILE]"); err != nil {
-		fmt.Fprintln(e.stderr, err)
+	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw config [-config FILE]"); !ok {
 		return exitUsage
 	}
 	cfg, code := e.loadConfig(*cfgPath)

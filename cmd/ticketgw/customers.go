@@ -42,11 +42,7 @@ func (e *env) customers(ctx context.Context, args []string) int {
 		}
 		email = strings.ToLower(a.Address)
 	}
-	cfg, code := e.loadConfig(*cfgPath)
-	if cfg == nil {
-		return code
-	}
-	st, code := e.openStore(cfg)
+	_, st, code := e.openWith(*cfgPath)
 	if st == nil {
 		return code
 	}

@@ -15,12 +15,7 @@ import (
 func (e *env) deliver(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("deliver", e.stderr)
 	rcpt := fs.String("rcpt", "", "envelope recipient `address`, used for routing when the header names none of ours")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if err := wantArgs(rest, 0, 0, "ticketgw deliver [-config FILE] [-rcpt ADDR] < message"); err != nil {
-		fmt.Fprintln(e.stderr, err)
+	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw deliver [-config FILE] [-rcpt ADDR] < message"); !ok {
 		return exitUsage
 	}
 	cfg, code := e.loadConfig(*cfgPath)

@@ -35,10 +35,16 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// wantArgs checks the number of positional arguments.
-func wantArgs(args []string, min, max int, what string) error {
-	if len(args) < min || len(args) > max {
-		return fmt.Errorf("usage: %s", what)
+// parseCommand parses a command's flags and checks that it got between
+// min and max positional arguments, printing the usage line otherwise.
+func (e *env) parseCommand(fs *flag.FlagSet, args []string, min, max int, use string) ([]string, bool) {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, false
 	}
-	return nil
+	if len(rest) < min || len(rest) > max {
+		fmt.Fprintf(e.stderr, "usage: %s\n", use)
+		return nil, false
+	}
+	return rest, true
 }

@@ -13,12 +13,7 @@ import (
 // started here as they are built.
 func (e *env) serve(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("serve", e.stderr)
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if err := wantArgs(rest, 0, 0, "ticketgw serve [-config FILE]"); err != nil {
-		fmt.Fprintln(e.stderr, err)
+	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw serve [-config FILE]"); !ok {
 		return exitUsage
 	}
 	cfg, code := e.loadConfig(*cfgPath)

@@ -30,12 +30,7 @@ func (e *env) ticketsList(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("tickets list", e.stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	status := fs.String("status", "", "only tickets in this `status`")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if err := wantArgs(rest, 0, 0, "ticketgw tickets list [-config FILE] [-json] [-status S]"); err != nil {
-		fmt.Fprintln(e.stderr, err)
+	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw tickets list [-config FILE] [-json] [-status S]"); !ok {
 		return exitUsage
 	}
 	var f tickets.Filter
@@ -47,17 +42,14 @@ func (e *env) ticketsList(ctx context.Context, args []string) int {
 		}
 		f.Status = s
 	}
-	cfg, code := e.loadConfig(*cfgPath)
-	if cfg == nil {
-		return code
-	}
-	st, code := e.openStore(cfg)
+	_, st, code := e.openWith(*cfgPath)
 	if st == nil {
 		return code
 	}
 	defer st.Close()
 	var list []tickets.Ticket
-	err = st.View(ctx, func(v tickets.View) error {
+	err := st.View(ctx, func(v tickets.View) error {
+		var err error
 		list, err = v.Tickets(f)
 		return err
 	})
@@ -85,25 +77,18 @@ func (e *env) ticketsList(ctx context.Context, args []string) int {
 func (e *env) ticketsShow(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("tickets show", e.stderr)
 	asJSON := fs.Bool("json", false, "print the ticket as JSON")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
+	rest, ok := e.parseCommand(fs, args, 1, 1, "ticketgw tickets show [-config FILE] [-json] KEY")
+	if !ok {
 		return exitUsage
 	}
-	if err := wantArgs(rest, 1, 1, "ticketgw tickets show [-config FILE] [-json] KEY"); err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return exitUsage
-	}
-	cfg, code := e.loadConfig(*cfgPath)
-	if cfg == nil {
-		return code
-	}
-	st, code := e.openStore(cfg)
+	_, st, code := e.openWith(*cfgPath)
 	if st == nil {
 		return code
 	}
 	defer st.Close()
 	var d tickets.TicketDetail
-	err = st.View(ctx, func(v tickets.View) error {
+	err := st.View(ctx, func(v tickets.View) error {
+		var err error
 		d, err = v.Detail(rest[0])
 		return err
 	})
