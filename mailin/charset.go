@@ -55,6 +55,16 @@ func toUTF8(label string, b []byte) (string, error) {
 	return string(out), err
 }
 
+// validUTF8 reads a header written in raw 8-bit bytes (no RFC 2047) as
+// windows-1252 when it is not UTF-8, which is what such senders use.
+func validUTF8(v string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	s, _ := toUTF8("windows-1252", []byte(v))
+	return s
+}
+
 // wordDecoder decodes RFC 2047 encoded-words in any charset we know.
 func wordDecoder() *mime.WordDecoder {
 	return &mime.WordDecoder{CharsetReader: func(label string, r io.Reader) (io.Reader, error) {
@@ -71,9 +81,7 @@ func wordDecoder() *mime.WordDecoder {
 // name): RFC 2047 words in mixed charsets, raw 8-bit bytes, folding. Broken
 // encoded-words are left as they are rather than failing the message.
 func decodeHeader(v string) string {
-	if !utf8.ValidString(v) {
-		v, _ = toUTF8("windows-1252", []byte(v))
-	}
+	v = validUTF8(v)
 	dec, err := wordDecoder().DecodeHeader(v)
 	if err != nil {
 		dec = v

@@ -134,6 +134,7 @@ func addressList(v string) []string {
 	if strings.TrimSpace(v) == "" {
 		return nil
 	}
+	v = validUTF8(v)
 	var out []string
 	if list, err := (&mail.AddressParser{WordDecoder: wordDecoder()}).ParseList(v); err == nil {
 		for _, a := range list {
@@ -151,6 +152,7 @@ func firstAddress(v string) (addr, name string) {
 	if strings.TrimSpace(v) == "" {
 		return "", ""
 	}
+	v = validUTF8(v)
 	if a, err := (&mail.AddressParser{WordDecoder: wordDecoder()}).Parse(v); err == nil {
 		return strings.ToLower(a.Address), decodeHeader(a.Name)
 	}
