@@ -41,9 +41,9 @@ func TestDecodeHeader(t *testing.T) {
 	tests := map[string]string{
 		"=?UTF-8?B?Q2VydGlmaWNhZG8gZGlnaXRhbCBBMSB2ZW5jZSBuYSBwcsOzeGltYQ==?=\r\n =?UTF-8?B?IHNlbWFuYQ==?=": "Certificado digital A1 vence na próxima semana",
 		"=?iso-8859-1?Q?Solicita=E7=E3o?= de =?windows-1252?Q?=93x=94?=":                                    "Solicitação de “x”",
-		"caf\xe9 com leite": "café com leite",
+		"caf\xe9 com leite":         "café com leite",
 		"=?x-unknown-cs?Q?abc?= ok": "abc ok",
-		"a\x00b\tc": "ab c",
+		"a\x00b\tc":                 "ab c",
 	}
 	for in, want := range tests {
 		if got := decodeHeader(in); got != want {
