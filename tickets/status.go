@@ -15,11 +15,13 @@ const (
 )
 
 // Statuses lists every status in workflow order, for filters and menus.
-var Statuses = []Status{StatusOpen, StatusInProgress, StatusWaitingCustomer, StatusResolved, StatusClosed}
+func Statuses() []Status {
+	return []Status{StatusOpen, StatusInProgress, StatusWaitingCustomer, StatusResolved, StatusClosed}
+}
 
 // ParseStatus checks a status coming from a command line, a form or the API.
 func ParseStatus(s string) (Status, error) {
-	for _, st := range Statuses {
+	for _, st := range Statuses() {
 		if string(st) == s {
 			return st, nil
 		}
@@ -49,11 +51,11 @@ const (
 )
 
 // Types lists every ticket type.
-var Types = []Type{TypeBug, TypeSupport, TypeImprovement}
+func Types() []Type { return []Type{TypeBug, TypeSupport, TypeImprovement} }
 
 // ParseType checks a ticket type from configuration, a form or the API.
 func ParseType(s string) (Type, error) {
-	for _, t := range Types {
+	for _, t := range Types() {
 		if string(t) == s {
 			return t, nil
 		}

@@ -176,6 +176,18 @@ func TestDeliverCorpus(t *testing.T) {
 	}
 }
 
+// TestDeliverUnparseable: empty or binary input is held with its bytes and
+// acknowledged (exit 0), never dropped nor retried forever.
+func TestDeliverUnparseable(t *testing.T) {
+	cfg := corpusConfig(t, t.TempDir())
+	for _, in := range [][]byte{nil, {0xff, 0x00, 0x13}} {
+		r := runBinary(t, in, "deliver", "-config", cfg)
+		if r.code != 0 || !strings.Contains(r.stdout, `{"outcome":"held","ticket":"","reason":"unparseable"}`) {
+			t.Errorf("input %q: exit %d %q %q", in, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 func TestBadConfigExit78(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.toml")
