@@ -125,8 +125,12 @@ func checkCase(t *testing.T, st tickets.Store, c corpus.Case, before state, res 
 	}
 	switch c.Expect {
 	case "created":
-		if after.tickets != before.tickets+1 || after.outbox != before.outbox+1 {
-			t.Errorf("tickets %d → %d, outbox %d → %d: want one new ticket and its confirmation", before.tickets, after.tickets, before.outbox, after.outbox)
+		want := before.outbox + 1 // the confirmation
+		if len(c.Rejected) > 0 {
+			want++ // and the notice of refused attachments
+		}
+		if after.tickets != before.tickets+1 || after.outbox != want {
+			t.Errorf("tickets %d → %d, outbox %d → %d: want one new ticket, its confirmation and refusals", before.tickets, after.tickets, before.outbox, after.outbox)
 		}
 	case "appended":
 		if after.messages[c.Ticket] != before.messages[c.Ticket]+1 || after.tickets != before.tickets {

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/ticketgw/ticketgw/mailin/quote"
@@ -233,6 +232,11 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 	}
 	if reason := d.hold(tx, m); reason != "" {
 		in.Outcome, in.Reason, in.Target, in.Text = tickets.Held, reason, m.key, d.replyText
+		if reason == ReasonUnknownSender {
+			if err := tx.Enqueue(d.heldNotice()); err != nil {
+				return Result{}, err
+			}
+		}
 		return d.record(tx, in, key)
 	}
 	// Record first so that the message can point at its raw bytes; the
@@ -252,10 +256,8 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 			return Result{}, err
 		}
 		in.Ticket = tk.Key
-		if len(d.refused) > 0 {
-			if err := tx.Enqueue(d.notice(tk, tickets.MailRefused)); err != nil {
-				return Result{}, err
-			}
+		if err := d.enqueueRefused(tx, tk); err != nil {
+			return Result{}, err
 		}
 	} else {
 		tk := &tickets.Ticket{
@@ -269,11 +271,24 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 			return Result{}, err
 		}
 		in.Ticket = tk.Key
-		if err := tx.Enqueue(d.notice(*tk, tickets.MailConfirmation)); err != nil {
+		confirmation := d.notice(*tk, tickets.MailConfirmation)
+		confirmation.Rejected = nil
+		if err := tx.Enqueue(confirmation); err != nil {
+			return Result{}, err
+		}
+		if err := d.enqueueRefused(tx, *tk); err != nil {
 			return Result{}, err
 		}
 	}
 	return d.record(tx, in, "")
+}
+
+// enqueueRefused tells the customer which attachments were not kept.
+func (d *delivery) enqueueRefused(tx tickets.Tx, tk tickets.Ticket) error {
+	if len(d.refused) == 0 {
+		return nil
+	}
+	return tx.Enqueue(d.notice(tk, tickets.MailRefused))
 }
 
 // record writes the inbound record and turns it into the Result.
@@ -301,15 +316,14 @@ func (d *delivery) message(inboundID uint64) *tickets.Message {
 	}
 }
 
-// preview is the start of a message's new content, for lists of held mail.
-func preview(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if len(text) <= 200 {
+// clip keeps the start of a message's new content, up to n bytes on a
+// character boundary, for the notification that summarises it.
+func clip(text string, n int) string {
+	if len(text) <= n {
 		return text
 	}
-	cut := 200
-	for cut > 0 && text[cut]&0xC0 == 0x80 {
-		cut--
+	for n > 0 && text[n]&0xC0 == 0x80 {
+		n--
 	}
-	return text[:cut] + "…"
+	return text[:n]
 }

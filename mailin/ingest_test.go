@@ -167,6 +167,14 @@ func TestRegisteredSenders(t *testing.T) {
 	if res := ingest(t, g, msg("nobody@x.com", "n1@x")); res.Outcome != tickets.Held || res.Reason != mailin.ReasonUnknownSender {
 		t.Fatalf("unknown sender: %+v", res)
 	}
+	var out []tickets.OutboxEntry
+	_ = st.View(context.Background(), func(v tickets.View) error {
+		out, _ = v.Outbox("")
+		return nil
+	})
+	if len(out) != 1 || out[0].Kind != tickets.MailUnknownSender || out[0].To != "nobody@x.com" || out[0].Ticket != "" || out[0].InReplyTo != "<n1@x>" {
+		t.Fatalf("outbox after unknown sender: %+v", out)
+	}
 	if err := st.Update(context.Background(), func(tx tickets.Tx) error {
 		return tx.AddCustomer(tickets.Customer{Email: "Known@X.com", Name: "K"})
 	}); err != nil {

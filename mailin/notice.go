@@ -1,10 +1,6 @@
 package mailin
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"strings"
-
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
@@ -22,9 +18,9 @@ func (d *delivery) notice(tk tickets.Ticket, kind string) *tickets.OutboxEntry {
 		Ticket:    tk.Key,
 		To:        p.From,
 		From:      from,
-		MessageID: newMessageID(tk.Key, from),
-		Subject:   "[" + tk.Key + "] " + tk.Subject,
-		Text:      preview(d.replyText),
+		MessageID: tickets.NewMessageID(tk.Key, from),
+		Subject:   tk.Subject,
+		Text:      clip(d.replyText, 2000),
 		Rejected:  d.refused,
 		Status:    tk.Status,
 	}
@@ -38,14 +34,11 @@ func (d *delivery) notice(tk tickets.Ticket, kind string) *tickets.OutboxEntry {
 	return e
 }
 
-// newMessageID makes a Message-ID for outgoing mail about a ticket, on the
-// domain of the support address it is sent from.
-func newMessageID(key, from string) string {
-	_, domain, ok := strings.Cut(from, "@")
-	if !ok || domain == "" {
-		domain = "ticketgw.invalid"
-	}
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	return "<" + strings.ToLower(key) + "." + hex.EncodeToString(b[:]) + "@" + domain + ">"
+// heldNotice tells an unknown sender (senders = "registered") that their
+// message was received and held. It belongs to no ticket.
+func (d *delivery) heldNotice() *tickets.OutboxEntry {
+	e := d.notice(tickets.Ticket{Subject: d.parsed.Subject, Address: d.route.Email}, tickets.MailUnknownSender)
+	e.MessageID = tickets.NewMessageID("held", e.From)
+	e.Rejected = nil
+	return e
 }

@@ -3,6 +3,8 @@ package mailin
 import (
 	"strings"
 	"testing"
+
+	"github.com/ticketgw/ticketgw/tickets"
 )
 
 func parse(t *testing.T, raw string) *Parsed {
@@ -157,7 +159,7 @@ func TestParseAttachmentOverLimit(t *testing.T) {
 		t.Fatalf("kept %d of %d", len(a.Data), a.Size)
 	}
 	kept, refused := AttachmentPolicy{MaxBytes: 50, Allowed: []string{"zip"}}.apply(p.Attachments)
-	if len(kept) != 0 || len(refused) != 1 || !strings.HasPrefix(refused[0].Reason, RefusedSize) {
+	if len(kept) != 0 || len(refused) != 1 || !strings.HasPrefix(refused[0].Reason, tickets.RefusedSize) {
 		t.Fatalf("kept %+v refused %+v", kept, refused)
 	}
 }

@@ -16,12 +16,6 @@ type AttachmentPolicy struct {
 	Allowed []string
 }
 
-// Refusal reasons recorded for attachments, and shown to customers.
-const (
-	RefusedType = "type not allowed"
-	RefusedSize = "larger than the limit"
-)
-
 // apply splits a message's parts into the attachments kept and the ones
 // refused, each refusal with its reason. The message itself is kept either
 // way.
@@ -32,10 +26,10 @@ func (pol AttachmentPolicy) apply(parts []Part) ([]tickets.Attachment, []tickets
 		ext := strings.TrimPrefix(strings.ToLower(path.Ext(p.Filename)), ".")
 		switch {
 		case !slices.Contains(pol.Allowed, ext):
-			refused = append(refused, tickets.Rejected{Filename: p.Filename, ContentType: p.ContentType, Size: p.Size, Reason: RefusedType})
+			refused = append(refused, tickets.Rejected{Filename: p.Filename, ContentType: p.ContentType, Size: p.Size, Reason: tickets.RefusedType})
 		case p.Size > pol.MaxBytes || int64(len(p.Data)) < p.Size:
 			refused = append(refused, tickets.Rejected{Filename: p.Filename, ContentType: p.ContentType, Size: p.Size,
-				Reason: fmt.Sprintf("%s of %s", RefusedSize, humanBytes(pol.MaxBytes))})
+				Reason: fmt.Sprintf("%s of %s", tickets.RefusedSize, humanBytes(pol.MaxBytes))})
 		default:
 			kept = append(kept, tickets.Attachment{Filename: p.Filename, ContentType: p.ContentType, ContentID: p.ContentID, Size: p.Size, Data: p.Data})
 		}

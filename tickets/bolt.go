@@ -29,12 +29,14 @@ var (
 	bRaw         = []byte("raw")         // inbound id → raw bytes
 	bCustomers   = []byte("customers")   // lower-case email → Customer
 	bOutbox      = []byte("outbox")      // entry id → OutboxEntry
+	bOutboxDue   = []byte("outbox_due")  // next attempt | entry id → nil, pending entries only
+	bSent        = []byte("sent")        // address 0x00 sent time | entry id → nil, automatic mail sent
 
 	kNextTicket = []byte("next_ticket")
 	kSecret     = []byte("secret")
 )
 
-var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox}
+var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent}
 
 // Options configure a bbolt store.
 type Options struct {
@@ -55,6 +57,9 @@ type BoltStore struct {
 	// writers counts Update calls under way: a lone writer commits at once,
 	// concurrent writers share one commit through bbolt's Batch.
 	writers atomic.Int32
+	// enqueued wakes the outbound worker (capacity 1: one pending wake-up
+	// covers any number of commits).
+	enqueued chan struct{}
 }
 
 var _ Store = (*BoltStore)(nil)
@@ -106,7 +111,7 @@ func Open(path string, opts Options) (*BoltStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise store %s: %w", path, err)
 	}
-	return &BoltStore{db: db, opts: opts}, nil
+	return &BoltStore{db: db, opts: opts, enqueued: make(chan struct{}, 1)}, nil
 }
 
 // Update implements Store. Concurrent callers share commits (one fsync for
@@ -115,16 +120,31 @@ func (s *BoltStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var enqueued bool // of the last run: Batch may run fn more than once
 	run := func(btx *bolt.Tx) error {
-		return fn(&boltTx{tx: btx, opts: &s.opts})
+		t := &boltTx{tx: btx, opts: &s.opts}
+		err := fn(t)
+		enqueued = t.enqueued
+		return err
 	}
+	var err error
 	if s.writers.Add(1) == 1 {
-		defer s.writers.Add(-1)
-		return s.db.Update(run)
+		err = s.db.Update(run)
+	} else {
+		err = s.db.Batch(run)
 	}
-	defer s.writers.Add(-1)
-	return s.db.Batch(run)
+	s.writers.Add(-1)
+	if err == nil && enqueued {
+		select {
+		case s.enqueued <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
+
+// Enqueued implements Store.
+func (s *BoltStore) Enqueued() <-chan struct{} { return s.enqueued }
 
 // View implements Store.
 func (s *BoltStore) View(ctx context.Context, fn func(View) error) error {

@@ -119,7 +119,46 @@ func (t *boltTx) SetStatus(key, actor string, s Status) (Ticket, error) {
 		return Ticket{}, err
 	}
 	tk.Status, tk.UpdatedAt = s, now
-	return tk, t.put(bTickets, u64(n), &tk)
+	if err := t.put(bTickets, u64(n), &tk); err != nil {
+		return Ticket{}, err
+	}
+	e, err := t.notice(n, tk, MailStatus, "")
+	if err != nil {
+		return Ticket{}, err
+	}
+	return tk, t.Enqueue(e)
+}
+
+func (t *boltTx) Reply(key, actor, text string, atts []Attachment) (Message, error) {
+	n, tk, err := t.ticketNum(key)
+	if err != nil {
+		return Message{}, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return Message{}, fmt.Errorf("reply to %s: empty text", key)
+	}
+	e, err := t.notice(n, tk, MailReply, text)
+	if err != nil {
+		return Message{}, err
+	}
+	m := &Message{
+		Direction:   DirOut,
+		From:        actor,
+		To:          []string{tk.Requester},
+		Subject:     tk.Subject,
+		MessageID:   e.MessageID,
+		Text:        text,
+		FullText:    text,
+		Attachments: atts,
+	}
+	if _, err := t.AppendMessage(key, m); err != nil {
+		return Message{}, err
+	}
+	e.Attachments = m.Attachments
+	if err := t.Enqueue(e); err != nil {
+		return Message{}, err
+	}
+	return *m, nil
 }
 
 // addMessage stores m (and its attachments) under ticket n and indexes its
@@ -192,6 +231,12 @@ func (t *boltTx) Enqueue(e *OutboxEntry) error {
 	}
 	if err := t.put(bOutbox, u64(id), e); err != nil {
 		return err
+	}
+	if e.State == OutboxPending {
+		if err := t.tx.Bucket(bOutboxDue).Put(dueKey(e), nil); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		t.enqueued = true
 	}
 	if e.Ticket != "" {
 		n, _, err := t.ticketNum(e.Ticket)

@@ -15,8 +15,9 @@ import (
 
 // boltTx implements View and Tx on one bbolt transaction.
 type boltTx struct {
-	tx   *bolt.Tx
-	opts *Options
+	tx       *bolt.Tx
+	opts     *Options
+	enqueued bool // an outbox entry was added
 }
 
 func (t *boltTx) get(bucket, key []byte, v any) error {
@@ -78,16 +79,15 @@ func (t *boltTx) Detail(key string) (TicketDetail, error) {
 		return TicketDetail{}, err
 	}
 	d := TicketDetail{Ticket: tk, Messages: []Message{}, Events: []Event{}}
-	prefix := u64(n)
-	c := t.tx.Bucket(bMessages).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var m Message
-		if err := json.Unmarshal(v, &m); err != nil {
-			return TicketDetail{}, fmt.Errorf("decode message of %s: %w", key, err)
-		}
+	err = t.eachMessage(n, func(m Message) error {
 		d.Messages = append(d.Messages, m)
+		return nil
+	})
+	if err != nil {
+		return TicketDetail{}, fmt.Errorf("messages of %s: %w", key, err)
 	}
-	c = t.tx.Bucket(bEvents).Cursor()
+	prefix := u64(n)
+	c := t.tx.Bucket(bEvents).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var e Event
 		if err := json.Unmarshal(v, &e); err != nil {
@@ -96,6 +96,22 @@ func (t *boltTx) Detail(key string) (TicketDetail, error) {
 		d.Events = append(d.Events, e)
 	}
 	return d, nil
+}
+
+// eachMessage calls fn for the messages of ticket n in order.
+func (t *boltTx) eachMessage(n uint64, fn func(Message) error) error {
+	prefix := u64(n)
+	c := t.tx.Bucket(bMessages).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var m Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode message: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *boltTx) Tickets(f Filter) ([]Ticket, error) {

@@ -90,6 +90,13 @@ type Rejected struct {
 	Reason      string `json:"reason"`
 }
 
+// Refusal reasons of attachments: the start of Rejected.Reason, which may
+// go on with detail ("larger than the limit of 8 MiB").
+const (
+	RefusedType = "type not allowed"
+	RefusedSize = "larger than the limit"
+)
+
 // Event is one change of a ticket: the status history customers see and the
 // audit trail analysts see.
 type Event struct {
@@ -175,21 +182,30 @@ const (
 // chosen and indexed, so that a customer's reply to it threads even before
 // it was sent, and a resend after a crash reuses the same Message-ID.
 type OutboxEntry struct {
-	ID          uint64     `json:"id"`
-	Kind        string     `json:"kind"`
-	Ticket      string     `json:"ticket,omitempty"`
-	To          string     `json:"to"`
-	From        string     `json:"from"`
-	MessageID   string     `json:"message_id"`
-	InReplyTo   string     `json:"in_reply_to,omitempty"`
-	References  []string   `json:"references,omitempty"`
-	Subject     string     `json:"subject,omitempty"`
-	Text        string     `json:"text,omitempty"`
-	Rejected    []Rejected `json:"rejected_attachments,omitempty"`
-	Status      Status     `json:"status,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	State       string     `json:"state"`
-	Attempts    int        `json:"attempts"`
-	NextAttempt time.Time  `json:"next_attempt"`
-	LastError   string     `json:"last_error,omitempty"`
+	ID         uint64     `json:"id"`
+	Kind       string     `json:"kind"`
+	Ticket     string     `json:"ticket,omitempty"`
+	To         string     `json:"to"`
+	From       string     `json:"from"`
+	MessageID  string     `json:"message_id"`
+	InReplyTo  string     `json:"in_reply_to,omitempty"`
+	References []string   `json:"references,omitempty"`
+	Subject    string     `json:"subject,omitempty"`
+	Text       string     `json:"text,omitempty"`
+	Rejected   []Rejected `json:"rejected_attachments,omitempty"`
+	// Attachments of an analyst's reply, sent with it; their bytes stay in
+	// the store (View.AttachmentData).
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Status      Status       `json:"status,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	State       string       `json:"state"`
+	Attempts    int          `json:"attempts"`
+	NextAttempt time.Time    `json:"next_attempt"`
+	SentAt      time.Time    `json:"sent_at,omitzero"`
+	LastError   string       `json:"last_error,omitempty"`
 }
+
+// Automatic tells whether the entry is a message no person wrote, which
+// carries Auto-Submitted and counts against the loop budget: everything but
+// an analyst's reply.
+func (e OutboxEntry) Automatic() bool { return e.Kind != MailReply }

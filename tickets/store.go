@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrNotFound is returned when a ticket, message or record does not exist.
@@ -24,6 +25,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction with a consistent snapshot.
 	View(ctx context.Context, fn func(View) error) error
+	// Enqueued is signalled after a commit that added outbox entries, so
+	// that the outbound worker sends them at once instead of on a timer.
+	Enqueued() <-chan struct{}
 	// Close releases the database.
 	Close() error
 }
@@ -56,6 +60,13 @@ type View interface {
 	Customers() ([]Customer, error)
 	// Outbox lists outbox entries in a state ("" for all), oldest first.
 	Outbox(state string) ([]OutboxEntry, error)
+	// OutboxDue returns up to limit pending entries whose next attempt is
+	// not after now, earliest first, and when the next of the others is
+	// due (zero when none is pending).
+	OutboxDue(now time.Time, limit int) (due []OutboxEntry, next time.Time, err error)
+	// SentTo counts automatic messages sent to an address since a time:
+	// the loop budget.
+	SentTo(addr string, since time.Time) (int, error)
 	// Secret is the random key made at first start that signs deep links.
 	Secret() ([]byte, error)
 }
@@ -77,11 +88,19 @@ type Tx interface {
 	// join the participants.
 	AppendMessage(key string, m *Message) (Ticket, error)
 	// SetStatus changes a ticket's status, recording who did it in the
-	// status history; setting the status it already has changes nothing.
+	// status history, and enqueues the email that tells the requester;
+	// setting the status it already has changes nothing.
 	SetStatus(key, actor string, s Status) (Ticket, error)
+	// Reply adds an analyst's reply to a ticket and enqueues it, with its
+	// attachments, as an email to the requester threaded under the
+	// ticket's messages.
+	Reply(key, actor, text string, atts []Attachment) (Message, error)
 	// Enqueue adds an email to the outbox, assigning e.ID, and indexes its
 	// Message-ID under its ticket so that replies to it thread.
 	Enqueue(e *OutboxEntry) error
+	// UpdateOutbox stores the new state of an outbox entry after an
+	// attempt (sent, retry later, failed, suppressed).
+	UpdateOutbox(e *OutboxEntry) error
 	// AddCustomer registers (or renames) a customer.
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.

@@ -213,11 +213,20 @@ func TestConfigPrintsDefaults(t *testing.T) {
 	}
 }
 
-// TestServeHoldsStore starts serve, checks that deliver and tickets say
-// within a second or two that the store is held (exit 75), and that
+// TestServeHoldsStore delivers a message, starts serve, checks that its
+// outbox worker writes the confirmation to the dir transport, that deliver
+// says within a second or two that the store is held (exit 75), and that
 // SIGTERM stops serve cleanly so the store opens again.
 func TestServeHoldsStore(t *testing.T) {
-	cfg := corpusConfig(t, t.TempDir())
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "001-gmail-novo-chamado.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, raw, "deliver", "-config", cfg); r.code != 0 {
+		t.Fatalf("deliver: %d %s", r.code, r.stderr)
+	}
 	cmd := exec.Command(binary, "serve", "-config", cfg)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -242,6 +251,17 @@ func TestServeHoldsStore(t *testing.T) {
 		for lines.Scan() {
 		}
 	}()
+	var sent []string
+	for deadline := time.Now().Add(10 * time.Second); len(sent) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		sent, _ = filepath.Glob(filepath.Join(dir, "data", "outbox", "*.eml"))
+	}
+	if len(sent) != 1 {
+		t.Fatalf("serve wrote %d outgoing messages, want the confirmation", len(sent))
+	}
+	if data, _ := os.ReadFile(sent[0]); !bytes.Contains(data, []byte("[SUP-1000]")) || !bytes.Contains(data, []byte("Auto-Submitted: auto-replied")) {
+		t.Errorf("confirmation:\n%s", data)
+	}
 	start := time.Now()
 	r := runBinary(t, []byte("From: a@b.com\r\nTo: suporte@acme.com.br\r\nSubject: x\r\n\r\nbody\r\n"), "deliver", "-config", cfg)
 	if r.code != 75 || !strings.Contains(r.stderr, "in use by another ticketgw process") {

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
-// serve opens the store and runs until SIGINT or SIGTERM, then closes it
-// cleanly. Holding the store is what keeps one writer at a time; the
-// listeners, the IMAP poller, the outbox worker and the web view are
-// started here as they are built.
+// serve opens the store, runs the outbox worker (and, as they are built,
+// the listeners, the IMAP poller and the web view) until SIGINT or SIGTERM,
+// then waits for them and closes the store cleanly. Holding the store is
+// what keeps one writer at a time.
 func (e *env) serve(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("serve", e.stderr)
 	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw serve [-config FILE]"); !ok {
@@ -29,11 +30,25 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if st == nil {
 		return code
 	}
+	worker, err := newWorker(cfg, st, log)
+	if err != nil {
+		st.Close()
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitConfig
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := worker.Run(ctx); err != nil {
+			log.Error("outbox worker stopped", "error", err)
+		}
+	})
+	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
+		"outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
+	wg.Wait()
 	if err := st.Close(); err != nil {
 		log.Error("close store", "error", err)
 		return exitSoftware

@@ -37,6 +37,9 @@ type Config struct {
 	FirstTicketNumber uint64 `toml:"first_ticket_number"`
 	// Senders says who may open tickets: SendersAnyone or SendersRegistered.
 	Senders string `toml:"senders"`
+	// TemplatesDir holds operator overrides of the embedded email (and
+	// page) templates, by the same relative path; "" uses the embedded ones.
+	TemplatesDir string `toml:"templates_dir"`
 	// Addresses are the help-desk addresses; the first is the default From
 	// of outgoing mail.
 	Addresses []Address `toml:"address"`
@@ -124,6 +127,13 @@ type Outbound struct {
 	// Username and Password authenticate to the relay when Username is set.
 	Username string `toml:"username"`
 	Password string `toml:"password"`
+	// Timeout bounds a relay's dial and each SMTP command.
+	Timeout Duration `toml:"timeout"`
+	// LoopLimit automatic messages at most go to one address per
+	// LoopWindow; the rest are recorded as suppressed, so that two
+	// auto-responders can never ping-pong through the gateway.
+	LoopLimit  int      `toml:"loop_limit"`
+	LoopWindow Duration `toml:"loop_window"`
 }
 
 // Web configures the HTTP interface for analysts and customers.

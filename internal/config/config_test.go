@@ -70,8 +70,9 @@ func TestDefault(t *testing.T) {
 		Senders:           "anyone",
 		Addresses:         []Address{{Email: "support@localhost", Department: "Support", Type: "support"}},
 		SMTP:              SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400},
-		Outbound:          Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls"},
-		Web:               Web{Listen: "127.0.0.1:8080"},
+		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
+			Timeout: Duration{time.Minute}, LoopLimit: 10, LoopWindow: Duration{3 * time.Hour}},
+		Web: Web{Listen: "127.0.0.1:8080"},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},

@@ -251,6 +251,15 @@ func (v *validator) outbound(o Outbound) {
 		v.add("outbound.password", "is set but outbound.username is empty")
 	}
 	v.notMask("outbound.password", o.Password)
+	if o.Timeout.Duration < time.Second {
+		v.add("outbound.timeout", "must be at least 1s")
+	}
+	if o.LoopLimit < 1 {
+		v.add("outbound.loop_limit", "must be at least 1")
+	}
+	if o.LoopWindow.Duration < time.Minute {
+		v.add("outbound.loop_window", "must be at least 1m")
+	}
 }
 
 func (v *validator) attachments(a Attachments) {

@@ -297,3 +297,16 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load(missing) = %v, want a not-exist error naming the path", err)
 	}
 }
+
+func TestOutboundLimits(t *testing.T) {
+	for _, tc := range []struct{ toml, key string }{
+		{"[outbound]\ntimeout = \"10ms\"\n", "outbound.timeout"},
+		{"[outbound]\nloop_limit = 0\n", "outbound.loop_limit"},
+		{"[outbound]\nloop_window = \"5s\"\n", "outbound.loop_window"},
+	} {
+		_, err := Parse([]byte(tc.toml))
+		if err == nil || !strings.Contains(err.Error(), tc.key+":") {
+			t.Errorf("%q: %v", tc.toml, err)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/ticketgw/ticketgw/internal/config"
+	"github.com/ticketgw/ticketgw/mailout"
+	"github.com/ticketgw/ticketgw/templates"
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// newTransport builds the outbound transport of [outbound].
+func newTransport(o config.Outbound) (mailout.Transport, error) {
+	switch o.Transport {
+	case config.TransportDir:
+		t, err := mailout.NewDirTransport(o.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("outbound.dir: %w", err)
+		}
+		return t, nil
+	case config.TransportSMTP:
+		return &mailout.SMTPTransport{
+			Addr:     o.Relay,
+			TLS:      o.TLS,
+			Username: o.Username,
+			Password: o.Password,
+			Timeout:  o.Timeout.Duration,
+		}, nil
+	}
+	return nil, fmt.Errorf("outbound.transport: %q is not one of dir, smtp", o.Transport)
+}
+
+// newWorker builds the outbox worker of cfg.
+func newWorker(cfg *config.Config, st tickets.Store, log *slog.Logger) (*mailout.Worker, error) {
+	tr, err := newTransport(cfg.Outbound)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("templates_dir: %w", err)
+	}
+	opts := mailout.Options{
+		Transport:          tr,
+		Templates:          tpl,
+		Language:           cfg.Language,
+		BaseURL:            cfg.BaseURL,
+		AllowedAttachments: cfg.Attachments.Allowed,
+		MaxAttachmentBytes: cfg.Attachments.MaxBytes,
+		LoopLimit:          cfg.Outbound.LoopLimit,
+		LoopWindow:         cfg.Outbound.LoopWindow.Duration,
+		Logger:             log.With("component", "outbox"),
+	}
+	for _, a := range cfg.Addresses {
+		opts.Senders = append(opts.Senders, mailout.Sender{Email: a.Email, Name: a.Name})
+	}
+	return mailout.NewWorker(st, opts)
+}
