@@ -590,7 +590,8 @@ func TestAnalystReplyAndStatus(t *testing.T) {
 				t.Errorf("reply body %q attachment %q", parts["text/plain"], parts["application/zip"])
 			}
 		case 2:
-			if subject != "Re: ["+res.Ticket+"] Impressora" || h.Get("Auto-Submitted") != "auto-replied" || !strings.Contains(parts["text/plain"], "Resolvido") {
+			if subject != "Re: ["+res.Ticket+"] Impressora" || h.Get("Auto-Submitted") != "auto-replied" || !strings.Contains(parts["text/plain"], "Resolvido") ||
+				!strings.Contains(parts["text/plain"], "segue o driver corrigido.") {
 				t.Errorf("status mail: subject %q auto-submitted %q body %q", subject, h.Get("Auto-Submitted"), parts["text/plain"])
 			}
 		}

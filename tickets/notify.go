@@ -24,15 +24,24 @@ func NewMessageID(key, from string) string {
 const maxReferences = 20
 
 // notice makes the outbox entry that tells a ticket's requester about a
-// change, threaded under the ticket's messages so far.
+// change, threaded under the ticket's messages so far. Its text is the
+// newest message the customer can see, unless one is given.
 func (t *boltTx) notice(n uint64, tk Ticket, kind, text string) (*OutboxEntry, error) {
 	var ids []string
+	var newest string
 	err := t.eachMessage(n, func(m Message) error {
-		if m.MessageID != "" && m.Direction != DirNote {
+		if m.Direction == DirNote {
+			return nil
+		}
+		newest = m.Text
+		if m.MessageID != "" {
 			ids = append(ids, "<"+string(normMessageID(m.MessageID))+">")
 		}
 		return nil
 	})
+	if text == "" {
+		text = newest
+	}
 	if err != nil {
 		return nil, err
 	}
