@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ticketgw/ticketgw/mailin/quote"
@@ -44,6 +45,14 @@ type Envelope struct {
 	// Recipient is the envelope recipient (RCPT TO, -rcpt), used for
 	// routing when the header names none of our addresses.
 	Recipient string
+	// Recipients are all envelope recipients; a plus-address among them
+	// (suporte+SUP-1042@) threads the message even when the header
+	// names only suporte@.
+	Recipients []string
+	// MailFrom is the envelope sender. NullSender marks MAIL FROM:<>,
+	// which people never send with: such mail is never answered.
+	MailFrom   string
+	NullSender bool
 }
 
 // Result is what became of one message. Its JSON form is the `deliver`
@@ -178,6 +187,9 @@ func (d *delivery) dedupeKey() string {
 func (d *delivery) prepare() {
 	p, o := d.parsed, &d.g.opts
 	d.ignore = classify(p, o.isOurs)
+	if d.ignore == "" && d.env.NullSender {
+		d.ignore = ReasonAutoReply
+	}
 	if d.ignore != "" {
 		return
 	}
@@ -309,11 +321,20 @@ func (d *delivery) message(inboundID uint64) *tickets.Message {
 		Subject:     p.Subject,
 		MessageID:   p.MessageID,
 		Text:        d.newText,
-		FullText:    p.Text,
+		FullText:    fullText(p.Text, d.newText),
 		Attachments: d.kept,
 		Rejected:    d.refused,
 		InboundID:   inboundID,
 	}
+}
+
+// fullText is kept beside the new content only when stripping removed
+// something: no need to store the same text twice.
+func fullText(full, kept string) string {
+	if strings.TrimSpace(full) == strings.TrimSpace(kept) {
+		return ""
+	}
+	return full
 }
 
 // clip keeps the start of a message's new content, up to n bytes on a

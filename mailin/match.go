@@ -45,14 +45,28 @@ func (d *delivery) match(tx tickets.View) (match, error) {
 			return m, err
 		}
 	}
-	if d.route.Detail != "" {
-		for _, key := range subjectTags("["+d.route.Detail+"]", d.g.opts.TicketPrefix) {
+	for _, detail := range d.plusDetails() {
+		for _, key := range subjectTags("["+detail+"]", d.g.opts.TicketPrefix) {
 			if m, err := d.found(tx, key, byPlus); !errors.Is(err, tickets.ErrNotFound) {
 				return m, err
 			}
 		}
 	}
 	return match{}, nil
+}
+
+// plusDetails are the details of our plus-addresses the message was sent
+// to, in the header or the envelope.
+func (d *delivery) plusDetails() []string {
+	var out []string
+	for _, list := range [][]string{d.parsed.To, d.parsed.Cc, {d.env.Recipient}, d.env.Recipients} {
+		for _, a := range list {
+			if r, ok := d.g.opts.lookup(a); ok && r.Detail != "" && !slices.Contains(out, r.Detail) {
+				out = append(out, r.Detail)
+			}
+		}
+	}
+	return out
 }
 
 func (d *delivery) found(tx tickets.View, key, by string) (match, error) {

@@ -20,7 +20,7 @@ func (d *delivery) notice(tk tickets.Ticket, kind string) *tickets.OutboxEntry {
 		From:      from,
 		MessageID: tickets.NewMessageID(tk.Key, from),
 		Subject:   tk.Subject,
-		Text:      clip(d.replyText, 2000),
+		Text:      clip(d.replyText, 600),
 		Rejected:  d.refused,
 		Status:    tk.Status,
 	}

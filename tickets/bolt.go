@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -54,9 +54,9 @@ type Options struct {
 type BoltStore struct {
 	db   *bolt.DB
 	opts Options
-	// writers counts Update calls under way: a lone writer commits at once,
-	// concurrent writers share one commit through bbolt's Batch.
-	writers atomic.Int32
+	// commits runs every Update, grouping concurrent ones in one commit.
+	commits   *committer
+	closeOnce sync.Once
 	// enqueued wakes the outbound worker (capacity 1: one pending wake-up
 	// covers any number of commits).
 	enqueued chan struct{}
@@ -82,7 +82,13 @@ func Open(path string, opts Options) (*BoltStore, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.LockTimeout,
+		// The freelist is rebuilt on open instead of written at every
+		// commit: less to write per email, at a small cost per start.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
@@ -111,29 +117,23 @@ func Open(path string, opts Options) (*BoltStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise store %s: %w", path, err)
 	}
-	return &BoltStore{db: db, opts: opts, enqueued: make(chan struct{}, 1)}, nil
+	return &BoltStore{db: db, opts: opts, commits: newCommitter(db), enqueued: make(chan struct{}, 1)}, nil
 }
 
 // Update implements Store. Concurrent callers share commits (one fsync for
-// many emails), which is what keeps a busy listener fast.
+// many emails), which is what keeps a busy listener fast; a lone caller
+// commits at once.
 func (s *BoltStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var enqueued bool // of the last run: Batch may run fn more than once
-	run := func(btx *bolt.Tx) error {
+	var enqueued bool // of the last run: a group commit may run fn again
+	err := s.commits.submit(func(btx *bolt.Tx) error {
 		t := &boltTx{tx: btx, opts: &s.opts}
 		err := fn(t)
 		enqueued = t.enqueued
 		return err
-	}
-	var err error
-	if s.writers.Add(1) == 1 {
-		err = s.db.Update(run)
-	} else {
-		err = s.db.Batch(run)
-	}
-	s.writers.Add(-1)
+	})
 	if err == nil && enqueued {
 		select {
 		case s.enqueued <- struct{}{}:
@@ -158,6 +158,7 @@ func (s *BoltStore) View(ctx context.Context, fn func(View) error) error {
 
 // Close implements Store.
 func (s *BoltStore) Close() error {
+	s.closeOnce.Do(s.commits.stop)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

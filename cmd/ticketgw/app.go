@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/mailin"
@@ -25,11 +26,17 @@ func (e *env) loadConfig(path string) (*config.Config, int) {
 	return cfg, exitOK
 }
 
+// tryOpenStore opens the store of cfg, waiting at most lockWait (0: the
+// default second) for another process to let go of it.
+func (e *env) tryOpenStore(cfg *config.Config, lockWait time.Duration) (*tickets.BoltStore, error) {
+	path := filepath.Join(cfg.DataDir, storeFile)
+	return tickets.Open(path, tickets.Options{Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber, LockTimeout: lockWait})
+}
+
 // openStore opens the store of cfg; a database held by another process is
 // a temporary failure, said in words.
 func (e *env) openStore(cfg *config.Config) (*tickets.BoltStore, int) {
-	path := filepath.Join(cfg.DataDir, storeFile)
-	st, err := tickets.Open(path, tickets.Options{Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber})
+	st, err := e.tryOpenStore(cfg, 0)
 	if errors.Is(err, tickets.ErrLocked) {
 		fmt.Fprintf(e.stderr, "ticketgw: %v (is `ticketgw serve` running on %s?)\n", err, cfg.DataDir)
 		return nil, exitTempFail

@@ -2,16 +2,23 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"log/slog"
+	"net"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/ticketgw/ticketgw/internal/config"
+	"github.com/ticketgw/ticketgw/mailin"
 )
 
-// serve opens the store, runs the outbox worker (and, as they are built,
-// the listeners, the IMAP poller and the web view) until SIGINT or SIGTERM,
-// then waits for them and closes the store cleanly. Holding the store is
-// what keeps one writer at a time.
+// serve opens the store, runs the outbox worker and the SMTP/LMTP listener
+// (and, as they are built, the IMAP poller and the web view) until SIGINT
+// or SIGTERM, then lets them finish what they have in hand and closes the
+// store cleanly. Holding the store is what keeps one writer at a time.
 func (e *env) serve(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("serve", e.stderr)
 	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw serve [-config FILE]"); !ok {
@@ -22,7 +29,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return code
 	}
 	log := e.logger()
-	if _, err := ingestOptions(cfg, log); err != nil {
+	opts, err := ingestOptions(cfg, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitConfig
+	}
+	tlsConfig, err := listenerTLS(cfg.SMTP)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
@@ -30,11 +43,23 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if st == nil {
 		return code
 	}
+	defer st.Close()
 	worker, err := newWorker(cfg, st, log)
 	if err != nil {
-		st.Close()
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
+	}
+	g, err := mailin.New(st, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitConfig
+	}
+	var smtpLn net.Listener
+	if cfg.SMTP.Listen != "" {
+		if smtpLn, err = net.Listen("tcp", cfg.SMTP.Listen); err != nil {
+			fmt.Fprintf(e.stderr, "ticketgw: smtp.listen: %v\n", err)
+			return exitSoftware
+		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -44,8 +69,23 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			log.Error("outbox worker stopped", "error", err)
 		}
 	})
+	if smtpLn != nil {
+		l := mailin.NewListener(g, mailin.ListenerOptions{
+			LMTP:            cfg.SMTP.LMTP,
+			Domain:          listenerDomain(cfg),
+			MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			TLSConfig:       tlsConfig,
+			Logger:          log.With("component", "smtp"),
+		})
+		wg.Go(func() {
+			if err := l.Serve(ctx, smtpLn); err != nil {
+				log.Error("smtp listener stopped", "error", err)
+				stop()
+			}
+		})
+	}
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
-		"outbound", cfg.Outbound.Transport)
+		"smtp", smtpAddr(smtpLn), "lmtp", cfg.SMTP.LMTP, "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
@@ -55,4 +95,33 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	log.Info("stopped")
 	return exitOK
+}
+
+// listenerTLS loads the STARTTLS certificate when both files are set.
+func listenerTLS(s config.SMTP) (*tls.Config, error) {
+	if s.TLSCert == "" || s.TLSKey == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(s.TLSCert, s.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.tls_cert/tls_key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// listenerDomain is the name in the SMTP greeting: the domain of the first
+// support address.
+func listenerDomain(cfg *config.Config) string {
+	email := cfg.Addresses[0].Email
+	if i := strings.LastIndexByte(email, '@'); i >= 0 && i < len(email)-1 {
+		return email[i+1:]
+	}
+	return "localhost"
+}
+
+func smtpAddr(ln net.Listener) slog.Value {
+	if ln == nil {
+		return slog.StringValue("off")
+	}
+	return slog.StringValue(ln.Addr().String())
 }

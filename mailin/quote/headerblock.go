@@ -59,6 +59,9 @@ const (
 // header block.
 func historyStarts(lines []string, i int) bool {
 	l := lines[i]
+	if !mayStartHistory(l) {
+		return false
+	}
 	switch {
 	case separatorRe.MatchString(l), forwardIntroRe.MatchString(l):
 		return true
@@ -94,6 +97,26 @@ func isHeaderBlock(lines []string, i int) bool {
 	}
 	return false
 }
+
+// mayStartHistory is a cheap test that rules out almost every line of
+// prose before the regular expressions run: history starts with a
+// separator ("-", "_"), a header label with its colon near the start, or
+// a forward intro ending in a colon.
+func mayStartHistory(l string) bool {
+	t := strings.TrimLeft(l, " \t*")
+	if t == "" {
+		return false
+	}
+	if t[0] == '-' || t[0] == '_' || strings.HasSuffix(strings.TrimRight(t, " \t"), ":") {
+		return true
+	}
+	colon := strings.IndexByte(t, ':')
+	return colon > 0 && colon <= maxLabelLen
+}
+
+// maxLabelLen is the longest header label with its bold markers and the
+// space before a French colon ("**Enviado em** :").
+const maxLabelLen = 20
 
 func nextNonBlank(lines []string, i int) int {
 	for i < len(lines) && isBlank(lines[i]) {

@@ -29,8 +29,14 @@ var (
 // my Verizon, Samsung Galaxy smartphone".
 const maxDeviceWords = 4
 
+// maxTaglineLen is longer than any tagline: longer lines are prose.
+const maxTaglineLen = 64
+
 func isTagline(l string) bool {
 	l = strings.TrimRight(trimMarkup(l), ".!")
+	if len(l) > maxTaglineLen || len(l) < 8 {
+		return false
+	}
 	if appTaglineRe.MatchString(l) {
 		return true
 	}
