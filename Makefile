@@ -13,7 +13,10 @@ FUZZTIME    ?= 10s
 
 check: deps fmt vet staticcheck test fuzz
 
+# The tools (staticcheck) and the real peers the tests run (swaks, ...):
+# .ci/install-peers apt-installs whatever is missing.
 deps: $(STATICCHECK)
+	bash .ci/install-peers
 
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -211,7 +211,7 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 		Recipient: d.env.Recipient,
 		SHA256:    d.sha,
 		Size:      len(d.raw),
-		MessageID: d.messageID(),
+		MessageID: bracketed(d.messageID()),
 	}
 	if d.parsed != nil {
 		in.From, in.Subject, in.Problems = d.parsed.From, d.parsed.Subject, d.parsed.Problems
@@ -319,13 +319,21 @@ func (d *delivery) message(inboundID uint64) *tickets.Message {
 		To:          p.To,
 		Cc:          p.Cc,
 		Subject:     p.Subject,
-		MessageID:   p.MessageID,
+		MessageID:   bracketed(p.MessageID),
 		Text:        d.newText,
 		FullText:    fullText(p.Text, d.newText),
 		Attachments: d.kept,
 		Rejected:    d.refused,
 		InboundID:   inboundID,
 	}
+}
+
+// bracketed writes a Message-ID the way headers and the JSON contract do.
+func bracketed(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "<" + id + ">"
 }
 
 // fullText is kept beside the new content only when stripping removed

@@ -25,9 +25,9 @@ func (d *delivery) notice(tk tickets.Ticket, kind string) *tickets.OutboxEntry {
 		Status:    tk.Status,
 	}
 	if p.MessageID != "" {
-		e.InReplyTo = "<" + p.MessageID + ">"
+		e.InReplyTo = bracketed(p.MessageID)
 		for _, r := range p.References {
-			e.References = append(e.References, "<"+r+">")
+			e.References = append(e.References, bracketed(r))
 		}
 		e.References = append(e.References, e.InReplyTo)
 	}

@@ -147,6 +147,9 @@ func TestDeliverCorpus(t *testing.T) {
 			t.Errorf("%s: ticket %+v", c.File, d.Ticket)
 		}
 		m := d.Messages[len(d.Messages)-1]
+		if m.MessageID != "" && (!strings.HasPrefix(m.MessageID, "<") || !strings.HasSuffix(m.MessageID, ">")) {
+			t.Errorf("%s: message_id %q is not written as <id>", c.File, m.MessageID)
+		}
 		var kept, refused []corpus.StoredAttachment
 		for _, a := range m.Attachments {
 			kept = append(kept, corpus.StoredAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
