@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,4 +75,23 @@ func BenchmarkBareCommit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkIngestParallel ingests 2 KB messages from many goroutines into
+// one store: the ceiling the SMTP listener works under, since the store's
+// commits are serial and shared.
+func BenchmarkIngestParallel(b *testing.B) {
+	g, _ := newIngester(b, corpusOptions())
+	var seq atomic.Int64
+	b.SetParallelism(10)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := g.Ingest(context.Background(), benchMessage(seq.Add(1)), mailin.Envelope{Source: "bench"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

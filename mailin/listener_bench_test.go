@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"strings"
 	"sync"
@@ -88,6 +89,7 @@ func startBare(b *testing.B) string {
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return bareSession{}, nil }))
 	srv.Domain = "bare.test"
+	srv.ErrorLog = log.New(io.Discard, "", 0) // clients hang up at the end
 	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return ln.Addr().String()
