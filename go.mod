@@ -12,4 +12,7 @@ require (
 	golang.org/x/text v0.43.0
 )
 
-require golang.org/x/sys v0.49.0 // indirect
+require (
+	github.com/emersion/go-imap/v2 v2.0.0-beta.8 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

@@ -31,6 +31,7 @@ var (
 	bOutbox      = []byte("outbox")      // entry id → OutboxEntry
 	bOutboxDue   = []byte("outbox_due")  // next attempt | entry id → nil, pending entries only
 	bSent        = []byte("sent")        // address 0x00 sent time | entry id → nil, automatic mail sent
+	bMailboxes   = []byte("mailboxes")   // IMAP mailbox name → MailboxState
 
 	kNextTicket = []byte("next_ticket")
 	kSecret     = []byte("secret")
@@ -42,7 +43,7 @@ var appendBuckets = [][]byte{bTickets, bMessages, bEvents, bInbound, bRaw, bOutb
 
 const appendFill = 0.95
 
-var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent}
+var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent, bMailboxes}
 
 // Options configure a bbolt store.
 type Options struct {

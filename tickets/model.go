@@ -123,6 +123,16 @@ type Customer struct {
 	AddedAt time.Time `json:"added_at"`
 }
 
+// MailboxState is what the IMAP poller remembers of one mailbox between
+// runs, and what monitoring reads of it.
+type MailboxState struct {
+	Name        string    `json:"name"`
+	UIDValidity uint32    `json:"uid_validity"`
+	LastUID     uint32    `json:"last_uid"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+}
+
 // Outcome is what became of one inbound email.
 type Outcome string
 

@@ -69,6 +69,11 @@ type View interface {
 	SentTo(addr string, since time.Time) (int, error)
 	// Secret is the random key made at first start that signs deep links.
 	Secret() ([]byte, error)
+	// Mailbox returns the poller's state of an IMAP mailbox (zero when
+	// never polled).
+	Mailbox(name string) (MailboxState, error)
+	// Mailboxes lists the states of every polled mailbox.
+	Mailboxes() ([]MailboxState, error)
 }
 
 // Tx changes the store within one transaction.
@@ -101,6 +106,8 @@ type Tx interface {
 	// UpdateOutbox stores the new state of an outbox entry after an
 	// attempt (sent, retry later, failed, suppressed).
 	UpdateOutbox(e *OutboxEntry) error
+	// SetMailbox records the poller's state of an IMAP mailbox.
+	SetMailbox(st MailboxState) error
 	// AddCustomer registers (or renames) a customer.
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.

@@ -15,10 +15,10 @@ import (
 	"github.com/ticketgw/ticketgw/mailin"
 )
 
-// serve opens the store, runs the outbox worker and the SMTP/LMTP listener
-// (and, as they are built, the IMAP poller and the web view) until SIGINT
-// or SIGTERM, then lets them finish what they have in hand and closes the
-// store cleanly. Holding the store is what keeps one writer at a time.
+// serve opens the store, runs the outbox worker, the SMTP/LMTP listener
+// and one IMAP poller per [[imap]] mailbox (and, once built, the web view)
+// until SIGINT or SIGTERM, then lets them finish what they have in hand and
+// closes the store cleanly. Holding the store is what keeps one writer at a time.
 func (e *env) serve(ctx context.Context, args []string) int {
 	fs, cfgPath := newFlags("serve", e.stderr)
 	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw serve [-config FILE]"); !ok {
@@ -54,6 +54,20 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
+	var pollers []*mailin.Poller
+	for _, m := range cfg.IMAP {
+		p, err := mailin.NewPoller(g, st, mailin.MailboxOptions{
+			Name: m.Name, Server: m.Server, TLS: m.TLS, Username: m.Username, Auth: m.Auth,
+			Password: m.Password, TokenCommand: m.TokenCommand, Mailbox: m.Mailbox, After: m.After,
+			PollInterval: m.PollInterval.Duration, IDLE: m.IDLE,
+			Logger: log.With("component", "imap"),
+		})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "ticketgw: imap %s: %v\n", m.Name, err)
+			return exitConfig
+		}
+		pollers = append(pollers, p)
+	}
 	var smtpLn net.Listener
 	if cfg.SMTP.Listen != "" {
 		if smtpLn, err = net.Listen("tcp", cfg.SMTP.Listen); err != nil {
@@ -84,8 +98,11 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			}
 		})
 	}
+	for _, p := range pollers {
+		wg.Go(func() { _ = p.Run(ctx) })
+	}
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
-		"smtp", smtpAddr(smtpLn), "lmtp", cfg.SMTP.LMTP, "outbound", cfg.Outbound.Transport)
+		"smtp", smtpAddr(smtpLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()

@@ -1,0 +1,426 @@
+package mailin
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// MailboxOptions configure the poller of one IMAP mailbox ([[imap]]).
+type MailboxOptions struct {
+	// Name identifies the mailbox in the store and the log.
+	Name   string
+	Server string // host:port
+	// TLS is "implicit", "starttls" or "none".
+	TLS      string
+	Username string
+	// Auth is "password" or "xoauth2" (the token printed by TokenCommand).
+	Auth         string
+	Password     string
+	TokenCommand string
+	Mailbox      string
+	// After is what happens to a message once it is committed: "seen",
+	// "delete" or "move:FOLDER".
+	After        string
+	PollInterval time.Duration
+	IDLE         bool
+	// TLSConfig, when set, is used instead of the system roots (tests).
+	TLSConfig *tls.Config
+	// Batch is how many messages are fetched per command (default 50).
+	Batch int
+	// IdleRestart re-issues IDLE before servers drop it (default 28m).
+	IdleRestart time.Duration
+	// RetryMin and RetryMax bound the reconnection backoff (1s to 5m).
+	RetryMin, RetryMax time.Duration
+	Logger             *slog.Logger
+}
+
+// Poller drains one IMAP mailbox into the store: it fetches what it has not
+// processed, ingests each message, and only after the commit marks it
+// (seen, moved or deleted). It waits with IDLE when the server offers it,
+// polls otherwise, and reconnects with backoff after any error.
+type Poller struct {
+	g     *Ingester
+	store tickets.Store
+	opts  MailboxOptions
+	log   *slog.Logger
+}
+
+// NewPoller makes the poller of one mailbox.
+func NewPoller(g *Ingester, store tickets.Store, opts MailboxOptions) (*Poller, error) {
+	if opts.Name == "" || opts.Server == "" || opts.Mailbox == "" {
+		return nil, errors.New("imap: name, server and mailbox are required")
+	}
+	switch {
+	case opts.After == "seen", opts.After == "delete":
+	case strings.HasPrefix(opts.After, "move:") && len(opts.After) > len("move:"):
+	default:
+		return nil, fmt.Errorf("imap %s: after %q is not one of seen, delete, move:FOLDER", opts.Name, opts.After)
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Minute
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 50
+	}
+	if opts.IdleRestart <= 0 {
+		opts.IdleRestart = 28 * time.Minute
+	}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = time.Second
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{g: g, store: store, opts: opts, log: opts.Logger.With("mailbox", opts.Name)}, nil
+}
+
+// Run polls until ctx is done. A failure (server down, login refused,
+// store down) is logged and recorded, and the poller reconnects after an
+// exponential backoff with jitter; it never gives up, and one mailbox's
+// trouble does not touch another's poller.
+func (p *Poller) Run(ctx context.Context) error {
+	wait := p.opts.RetryMin
+	for {
+		start := time.Now()
+		err := p.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		p.log.Warn("imap session ended", "error", err, "retry_in", wait)
+		p.recordError(err)
+		if time.Since(start) > time.Minute {
+			wait = p.opts.RetryMin // it worked for a while: start over
+		}
+		jittered := time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(jittered):
+		}
+		wait = min(wait*2, p.opts.RetryMax)
+	}
+}
+
+// session is one connection: log in, select, then drain and wait until an
+// error or ctx ends it.
+func (p *Poller) session(ctx context.Context) error {
+	newMail := make(chan struct{}, 1)
+	c, err := p.connect(ctx, newMail)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// A done context closes the connection, which ends any command or
+	// IDLE under way; a message in hand is still committed first (see
+	// drain).
+	stop := context.AfterFunc(ctx, func() {
+		_ = c.Logout().Wait()
+		c.Close()
+	})
+	defer stop()
+	if err := p.login(ctx, c); err != nil {
+		return err
+	}
+	if dest, ok := strings.CutPrefix(p.opts.After, "move:"); ok {
+		// The folder may exist already; MOVE will say if it cannot.
+		_ = c.Create(dest, nil).Wait()
+	}
+	sel, err := c.Select(p.opts.Mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("select %s: %w", p.opts.Mailbox, err)
+	}
+	p.log.Info("imap connected", "server", p.opts.Server, "messages", sel.NumMessages, "uidvalidity", sel.UIDValidity)
+	idle := p.opts.IDLE && c.Caps().Has(imap.CapIdle)
+	for {
+		if err := p.drain(ctx, c, sel.UIDValidity); err != nil {
+			return err
+		}
+		if idle {
+			err = p.idle(ctx, c, newMail)
+		} else {
+			err = p.sleep(ctx, c, newMail)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclient.Client, error) {
+	opts := &imapclient.Options{
+		TLSConfig: p.opts.TLSConfig,
+		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				if data.NumMessages != nil {
+					select {
+					case newMail <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	if opts.TLSConfig == nil {
+		host, _, _ := net.SplitHostPort(p.opts.Server)
+		opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	var c *imapclient.Client
+	var err error
+	switch p.opts.TLS {
+	case "implicit", "":
+		c, err = imapclient.DialTLS(p.opts.Server, opts)
+	case "starttls":
+		c, err = imapclient.DialStartTLS(p.opts.Server, opts)
+	case "none":
+		c, err = imapclient.DialInsecure(p.opts.Server, opts)
+	default:
+		return nil, fmt.Errorf("imap %s: tls %q is not one of implicit, starttls, none", p.opts.Name, p.opts.TLS)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", p.opts.Server, err)
+	}
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connect %s: greeting: %w", p.opts.Server, err)
+	}
+	return c, nil
+}
+
+// login authenticates with the password or, for xoauth2, the token the
+// token command prints; a refused token is fetched anew once (it may just
+// have expired).
+func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
+	if p.opts.Auth != "xoauth2" {
+		if err := c.Login(p.opts.Username, p.opts.Password).Wait(); err != nil {
+			return fmt.Errorf("login as %s: %w", p.opts.Username, err)
+		}
+		return nil
+	}
+	var err error
+	for range 2 {
+		var token string
+		if token, err = runTokenCommand(ctx, p.opts.TokenCommand); err != nil {
+			return err
+		}
+		if err = c.Authenticate(&xoauth2{user: p.opts.Username, token: token}); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("xoauth2 login as %s: %w", p.opts.Username, err)
+}
+
+// drain ingests every message not yet processed, a batch at a time.
+func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+	for ctx.Err() == nil {
+		var st tickets.MailboxState
+		if err := p.store.View(ctx, func(v tickets.View) error {
+			var err error
+			st, err = v.Mailbox(p.opts.Name)
+			return err
+		}); err != nil {
+			return fmt.Errorf("read mailbox state: %w", err)
+		}
+		if st.UIDValidity != uidValidity && st.UIDValidity != 0 {
+			p.log.Warn("imap UIDVALIDITY changed: taking unseen messages again, duplicates are recognised", "old", st.UIDValidity, "new", uidValidity)
+			st.LastUID = 0
+		}
+		st.UIDValidity = uidValidity
+		uids, err := p.pending(c, st.LastUID)
+		if err != nil {
+			return err
+		}
+		if len(uids) == 0 {
+			st.LastSuccess, st.LastError = time.Now().UTC(), ""
+			return p.saveState(ctx, st)
+		}
+		if err := p.batch(ctx, c, &st, uids[:min(len(uids), p.opts.Batch)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pending lists the UIDs to process, in order. With after = seen, a known
+// mailbox gives what came after the last processed UID (even if someone
+// read it meanwhile); the first time, or after UIDVALIDITY changed, the
+// unseen messages. With move or delete, processed mail leaves the mailbox:
+// whatever is there is to do.
+func (p *Poller) pending(c *imapclient.Client, lastUID uint32) ([]imap.UID, error) {
+	crit := &imap.SearchCriteria{}
+	switch {
+	case p.opts.After != "seen":
+	case lastUID > 0:
+		var set imap.UIDSet
+		set.AddRange(imap.UID(lastUID+1), 0) // lastUID+1:*
+		crit.UID = []imap.UIDSet{set}
+	default:
+		crit.NotFlag = []imap.Flag{imap.FlagSeen}
+	}
+	data, err := c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	var uids []imap.UID
+	for _, u := range data.AllUIDs() {
+		if uint32(u) > lastUID || p.opts.After != "seen" {
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	return uids, nil
+}
+
+// batch fetches the messages and ingests them in UID order. Each one that
+// got an outcome is marked after its commit; at the first store failure
+// the rest stay as they are, to be fetched again.
+func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.MailboxState, uids []imap.UID) error {
+	section := &imap.FetchItemBodySection{Peek: true}
+	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	msgs, err := cmd.Collect()
+	if err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	var done []imap.UID
+	var ingestErr error
+	for _, m := range msgs {
+		raw := m.FindBodySection(section)
+		if raw == nil {
+			ingestErr = fmt.Errorf("fetch: no body for UID %d", m.UID)
+			break
+		}
+		// Not ctx: a message in hand is committed even during shutdown.
+		if _, err := p.g.Ingest(context.Background(), raw, Envelope{Source: "imap:" + p.opts.Name}); err != nil {
+			ingestErr = err
+			break
+		}
+		done = append(done, m.UID)
+	}
+	if len(done) > 0 {
+		if err := p.after(c, done); err != nil {
+			return err
+		}
+		st.LastUID = max(st.LastUID, uint32(done[len(done)-1]))
+		st.LastSuccess, st.LastError = time.Now().UTC(), ""
+		if err := p.saveState(ctx, *st); err != nil {
+			return err
+		}
+	}
+	if ingestErr != nil {
+		return fmt.Errorf("ingest: %w", ingestErr)
+	}
+	if len(done) == 0 {
+		return fmt.Errorf("fetch: the server returned none of %d messages", len(uids))
+	}
+	return nil
+}
+
+// after applies the after setting to committed messages.
+func (p *Poller) after(c *imapclient.Client, uids []imap.UID) error {
+	set := imap.UIDSetNum(uids...)
+	if dest, ok := strings.CutPrefix(p.opts.After, "move:"); ok {
+		// MOVE, or COPY + \Deleted + EXPUNGE where the server lacks it.
+		if _, err := c.Move(set, dest).Wait(); err != nil {
+			return fmt.Errorf("move to %s: %w", dest, err)
+		}
+		return nil
+	}
+	flags := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if p.opts.After == "delete" {
+		flags.Flags = []imap.Flag{imap.FlagDeleted}
+	}
+	if err := c.Store(set, flags, nil).Close(); err != nil {
+		return fmt.Errorf("store flags: %w", err)
+	}
+	if p.opts.After == "delete" {
+		var exp *imapclient.ExpungeCommand
+		if c.Caps().Has(imap.CapUIDPlus) || c.Caps().Has(imap.CapIMAP4rev2) {
+			exp = c.UIDExpunge(set) // only ours, not what others marked
+		} else {
+			exp = c.Expunge()
+		}
+		if err := exp.Close(); err != nil {
+			return fmt.Errorf("expunge: %w", err)
+		}
+	}
+	return nil
+}
+
+// idle waits in IDLE for new mail, re-issuing it before servers drop it.
+func (p *Poller) idle(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}) error {
+	cmd, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	timer := time.NewTimer(p.opts.IdleRestart)
+	defer timer.Stop()
+	var closed <-chan struct{} = c.Closed()
+	select {
+	case <-newMail:
+	case <-timer.C:
+	case <-ctx.Done():
+	case <-closed:
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	return ctx.Err()
+}
+
+// sleep waits poll_interval (or new mail the server announces on its own).
+func (p *Poller) sleep(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}) error {
+	timer := time.NewTimer(p.opts.PollInterval)
+	defer timer.Stop()
+	select {
+	case <-newMail:
+	case <-timer.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.Closed():
+		return errors.New("connection closed")
+	}
+	return nil
+}
+
+func (p *Poller) saveState(ctx context.Context, st tickets.MailboxState) error {
+	st.Name = p.opts.Name
+	if err := p.store.Update(ctx, func(tx tickets.Tx) error { return tx.SetMailbox(st) }); err != nil {
+		return fmt.Errorf("save mailbox state: %w", err)
+	}
+	return nil
+}
+
+// recordError keeps the last failure for monitoring; failing to record it
+// (the store may be what failed) is only logged.
+func (p *Poller) recordError(cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := p.store.Update(ctx, func(tx tickets.Tx) error {
+		st, err := tx.Mailbox(p.opts.Name)
+		if err != nil {
+			return err
+		}
+		st.LastError = cause.Error()
+		return tx.SetMailbox(st)
+	})
+	if err != nil {
+		p.log.Warn("imap: cannot record the error", "error", err)
+	}
+}
