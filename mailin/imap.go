@@ -126,14 +126,18 @@ func (p *Poller) session(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
-	// A done context closes the connection, which ends any command or
-	// IDLE under way; a message in hand is still committed first (see
-	// drain).
-	stop := context.AfterFunc(ctx, func() {
-		_ = c.Logout().Wait()
-		c.Close()
-	})
-	defer stop()
+	defer func() {
+		if ctx.Err() != nil {
+			// Shutting down: the message in hand was finished (drain
+			// checks ctx between messages); say goodbye properly.
+			logout := c.Logout()
+			select {
+			case <-c.Closed():
+			case <-time.After(5 * time.Second):
+			case <-waitCmd(logout):
+			}
+		}
+	}()
 	if err := p.login(ctx, c); err != nil {
 		return err
 	}
@@ -301,6 +305,9 @@ func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.Ma
 	var done []imap.UID
 	var ingestErr error
 	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break // shutting down: what is done gets marked, the rest waits
+		}
 		raw := m.FindBodySection(section)
 		if raw == nil {
 			ingestErr = fmt.Errorf("fetch: no body for UID %d", m.UID)
@@ -326,10 +333,20 @@ func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.Ma
 	if ingestErr != nil {
 		return fmt.Errorf("ingest: %w", ingestErr)
 	}
-	if len(done) == 0 {
+	if len(done) == 0 && ctx.Err() == nil {
 		return fmt.Errorf("fetch: the server returned none of %d messages", len(uids))
 	}
 	return nil
+}
+
+// waitCmd turns a command's completion into a channel.
+func waitCmd(cmd *imapclient.Command) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(ch)
+	}()
+	return ch
 }
 
 // after applies the after setting to committed messages.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,11 +102,43 @@ func (m *memIMAP) flags(t testing.TB, mailbox string) map[imap.UID][]imap.Flag {
 	return out
 }
 
-// proxy forwards TCP connections and can cut them all.
+// proxy forwards TCP connections and can cut them all. It also watches the
+// IMAP dialogue to tell when a client is idling: go-imap's in-memory server
+// reports a message that arrived between a client's last command and its
+// IDLE only with the next change (Dovecot reports it at once), so tests that
+// mean to deliver "while IDLE-ing" wait for that state first.
 type proxy struct {
-	addr  string
-	mu    sync.Mutex
-	conns []net.Conn
+	addr   string
+	mu     sync.Mutex
+	conns  []net.Conn
+	idling atomic.Bool
+}
+
+// watch copies one direction, noting IDLE's start and end.
+func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if bytes.Contains(buf[:n], []byte(marker)) {
+				p.idling.Store(idling)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// waitIdle waits until a client idles, and a little more for the server to
+// start watching the mailbox.
+func (m *memIMAP) waitIdle(t testing.TB) {
+	t.Helper()
+	eventually(t, "the poller to IDLE", m.proxy.idling.Load)
+	time.Sleep(50 * time.Millisecond)
 }
 
 func startProxy(t testing.TB, backend string) *proxy {
@@ -129,8 +162,8 @@ func startProxy(t testing.TB, backend string) *proxy {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, b)
 			p.mu.Unlock()
-			go func() { io.Copy(b, c); b.Close() }()
-			go func() { io.Copy(c, b); c.Close() }()
+			go func() { p.watch(b, c, "DONE\r\n", false); b.Close() }()
+			go func() { p.watch(c, b, "+ idling", true); c.Close() }()
 		}
 	}()
 	return p
@@ -234,6 +267,7 @@ func TestPollerBacklogAndIdle(t *testing.T) {
 		return true
 	})
 	// IDLE: the poll interval is ten minutes, so only IDLE can bring this.
+	srv.waitIdle(t)
 	srv.append(t, "INBOX", imapMail(31))
 	eventually(t, "the message appended while idle", func() bool { return countTickets(t, st) == 32 })
 	if ms := mailboxState(t, st); ms.LastUID != 33 || ms.UIDValidity == 0 || ms.LastSuccess.IsZero() {
@@ -267,6 +301,7 @@ func TestPollerAfterModes(t *testing.T) {
 					t.Fatalf("%d messages moved", n)
 				}
 			}
+			srv.waitIdle(t)
 			srv.append(t, "INBOX", imapMail(9))
 			eventually(t, "a new message", func() bool { return countTickets(t, st) == 6 && len(srv.flags(t, "INBOX")) == 0 })
 		})
@@ -312,6 +347,7 @@ func TestPollerReconnects(t *testing.T) {
 	stop := runPoller(t, g, st, pollerOptions(srv.addr, "seen"))
 	defer stop()
 	eventually(t, "the first message", func() bool { return countTickets(t, st) == 1 })
+	srv.waitIdle(t)
 	srv.proxy.cut()
 	srv.append(t, "INBOX", imapMail(2))
 	eventually(t, "the message after the drop", func() bool { return countTickets(t, st) == 2 })
