@@ -291,49 +291,58 @@ func (p *Poller) pending(c *imapclient.Client, lastUID uint32) ([]imap.UID, erro
 	return uids, nil
 }
 
-// batch fetches the messages and ingests them in UID order. Each one that
-// got an outcome is marked after its commit; at the first store failure
-// the rest stay as they are, to be fetched again.
+// batch fetches the messages and ingests each as it arrives, so that only
+// one message is held in memory at a time. Each one that got an outcome is
+// marked after its commit; at the first store failure the rest stay as
+// they are, to be fetched again.
 func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.MailboxState, uids []imap.UID) error {
 	section := &imap.FetchItemBodySection{Peek: true}
 	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
-	msgs, err := cmd.Collect()
-	if err != nil {
-		return fmt.Errorf("fetch: %w", err)
-	}
-	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
 	var done []imap.UID
 	var ingestErr error
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break // shutting down: what is done gets marked, the rest waits
-		}
-		raw := m.FindBodySection(section)
-		if raw == nil {
-			ingestErr = fmt.Errorf("fetch: no body for UID %d", m.UID)
+	for m := cmd.Next(); m != nil && ingestErr == nil && ctx.Err() == nil; m = cmd.Next() {
+		buf, err := m.Collect()
+		if err != nil {
+			ingestErr = fmt.Errorf("fetch: %w", err)
 			break
 		}
-		// Not ctx: a message in hand is committed even during shutdown.
+		raw := buf.FindBodySection(section)
+		if raw == nil || buf.UID == 0 {
+			ingestErr = fmt.Errorf("fetch: no body for UID %d", buf.UID)
+			break
+		}
+		// Not ctx: a message in hand is committed even during shutdown;
+		// ctx is checked before the next one.
 		if _, err := p.g.Ingest(context.Background(), raw, Envelope{Source: "imap:" + p.opts.Name}); err != nil {
-			ingestErr = err
+			ingestErr = fmt.Errorf("ingest: %w", err)
 			break
 		}
-		done = append(done, m.UID)
+		done = append(done, buf.UID)
 	}
+	fetchErr := cmd.Close() // discards what was not read
 	if len(done) > 0 {
 		if err := p.after(c, done); err != nil {
 			return err
 		}
-		st.LastUID = max(st.LastUID, uint32(done[len(done)-1]))
+		// The last UID advances over the prefix of the batch that is done:
+		// a message skipped by an error is never stepped over.
+		for _, u := range uids {
+			if !slices.Contains(done, u) {
+				break
+			}
+			st.LastUID = max(st.LastUID, uint32(u))
+		}
 		st.LastSuccess, st.LastError = time.Now().UTC(), ""
 		if err := p.saveState(ctx, *st); err != nil {
 			return err
 		}
 	}
-	if ingestErr != nil {
-		return fmt.Errorf("ingest: %w", ingestErr)
-	}
-	if len(done) == 0 && ctx.Err() == nil {
+	switch {
+	case ingestErr != nil:
+		return ingestErr
+	case fetchErr != nil && ctx.Err() == nil:
+		return fmt.Errorf("fetch: %w", fetchErr)
+	case len(done) == 0 && ctx.Err() == nil:
 		return fmt.Errorf("fetch: the server returned none of %d messages", len(uids))
 	}
 	return nil
