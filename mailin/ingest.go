@@ -251,15 +251,17 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 		}
 		return d.record(tx, in, key)
 	}
-	// Record first so that the message can point at its raw bytes; the
-	// record is rewritten with the ticket below.
+	// The message points at its raw bytes: reserve the record's ID now,
+	// write the record once the ticket is known.
 	in.Outcome = tickets.Appended
 	if m.key == "" {
 		in.Outcome = tickets.Created
 	}
-	if _, err := d.record(tx, in, key); err != nil {
+	id, err := tx.ReserveInboundID()
+	if err != nil {
 		return Result{}, err
 	}
+	in.ID = id
 	msg := d.message(in.ID)
 	if m.key != "" {
 		msg.Text = d.replyText
@@ -292,7 +294,7 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 			return Result{}, err
 		}
 	}
-	return d.record(tx, in, "")
+	return d.record(tx, in, key)
 }
 
 // enqueueRefused tells the customer which attachments were not kept.

@@ -8,16 +8,23 @@ import (
 	"strings"
 )
 
-func (t *boltTx) RecordInbound(in *Inbound, raw []byte, dedupeKey string) error {
-	if in.ID != 0 {
-		return t.put(bInbound, u64(in.ID), in)
-	}
-	b := t.tx.Bucket(bInbound)
-	id, err := b.NextSequence()
+func (t *boltTx) ReserveInboundID() (uint64, error) {
+	id, err := t.tx.Bucket(bInbound).NextSequence()
 	if err != nil {
-		return fmt.Errorf("record inbound: %w", err)
+		return 0, fmt.Errorf("reserve inbound id: %w", err)
 	}
-	in.ID = id
+	return id, nil
+}
+
+func (t *boltTx) RecordInbound(in *Inbound, raw []byte, dedupeKey string) error {
+	if in.ID == 0 {
+		id, err := t.ReserveInboundID()
+		if err != nil {
+			return err
+		}
+		in.ID = id
+	}
+	id := in.ID
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = t.opts.Now().UTC()
 	}
@@ -239,9 +246,10 @@ func (t *boltTx) Enqueue(e *OutboxEntry) error {
 		t.enqueued = true
 	}
 	if e.Ticket != "" {
-		n, _, err := t.ticketNum(e.Ticket)
-		if err != nil {
-			return fmt.Errorf("enqueue for %s: %w", e.Ticket, err)
+		// The ticket's number is enough; no need to decode it.
+		n, ok := keyNumber(e.Ticket)
+		if !ok || t.tx.Bucket(bTickets).Get(u64(n)) == nil {
+			return fmt.Errorf("enqueue for %s: %w", e.Ticket, ErrNotFound)
 		}
 		return t.indexMessageID(e.MessageID, n)
 	}

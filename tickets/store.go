@@ -79,11 +79,14 @@ type View interface {
 // Tx changes the store within one transaction.
 type Tx interface {
 	View
+	// ReserveInboundID allocates the ID of an inbound record before it is
+	// written, so that a message can point at it and the record be
+	// written once.
+	ReserveInboundID() (uint64, error)
 	// RecordInbound stores the record and raw bytes of a received email,
 	// assigning in.ID. A non-empty dedupeKey is indexed so that a
 	// redelivery is recognised; when in.RawOf is set the raw bytes are not
-	// stored again. Called again with in.ID set, it rewrites the record
-	// (its outcome and ticket), leaving the raw bytes as they are.
+	// stored again. in.ID is allocated unless reserved already.
 	RecordInbound(in *Inbound, raw []byte, dedupeKey string) error
 	// CreateTicket stores a new ticket with its first message, assigning
 	// t.Key, the message and attachment IDs, and the creation event.
