@@ -103,6 +103,9 @@ func New(store tickets.Store, opts Options) (*Ingester, error) {
 // every other case, malformed mail included, is a recorded outcome.
 func (g *Ingester) Ingest(ctx context.Context, raw []byte, env Envelope) (Result, error) {
 	start := g.opts.Now()
+	if raw == nil {
+		raw = []byte{} // kept as the empty message it is
+	}
 	sum := sha256.Sum256(raw)
 	d := &delivery{
 		g:      g,
@@ -253,48 +256,47 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 	}
 	// The message points at its raw bytes: reserve the record's ID now,
 	// write the record once the ticket is known.
-	in.Outcome = tickets.Appended
-	if m.key == "" {
-		in.Outcome = tickets.Created
-	}
 	id, err := tx.ReserveInboundID()
 	if err != nil {
 		return Result{}, err
 	}
 	in.ID = id
+	if err := d.file(tx, in, m); err != nil {
+		return Result{}, err
+	}
+	return d.record(tx, in, key)
+}
+
+// file adds the message to the matched ticket, or opens a ticket with it,
+// with the notifications that go with either, and sets in's outcome.
+func (d *delivery) file(tx tickets.Tx, in *tickets.Inbound, m match) error {
 	msg := d.message(in.ID)
 	if m.key != "" {
 		msg.Text = d.replyText
 		tk, err := tx.AppendMessage(m.key, msg)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		in.Ticket = tk.Key
-		if err := d.enqueueRefused(tx, tk); err != nil {
-			return Result{}, err
-		}
-	} else {
-		tk := &tickets.Ticket{
-			Subject:    d.subject,
-			Type:       d.route.Type,
-			Department: d.route.Department,
-			Requester:  d.parsed.From,
-			Address:    d.route.Email,
-		}
-		if err := tx.CreateTicket(tk, msg); err != nil {
-			return Result{}, err
-		}
-		in.Ticket = tk.Key
-		confirmation := d.notice(*tk, tickets.MailConfirmation)
-		confirmation.Rejected = nil
-		if err := tx.Enqueue(confirmation); err != nil {
-			return Result{}, err
-		}
-		if err := d.enqueueRefused(tx, *tk); err != nil {
-			return Result{}, err
-		}
+		in.Outcome, in.Ticket = tickets.Appended, tk.Key
+		return d.enqueueRefused(tx, tk)
 	}
-	return d.record(tx, in, key)
+	tk := &tickets.Ticket{
+		Subject:    d.subject,
+		Type:       d.route.Type,
+		Department: d.route.Department,
+		Requester:  d.parsed.From,
+		Address:    d.route.Email,
+	}
+	if err := tx.CreateTicket(tk, msg); err != nil {
+		return err
+	}
+	in.Outcome, in.Ticket = tickets.Created, tk.Key
+	confirmation := d.notice(*tk, tickets.MailConfirmation)
+	confirmation.Rejected = nil
+	if err := tx.Enqueue(confirmation); err != nil {
+		return err
+	}
+	return d.enqueueRefused(tx, *tk)
 }
 
 // enqueueRefused tells the customer which attachments were not kept.

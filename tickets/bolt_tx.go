@@ -28,7 +28,7 @@ func (t *boltTx) RecordInbound(in *Inbound, raw []byte, dedupeKey string) error 
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = t.opts.Now().UTC()
 	}
-	if in.RawOf == 0 {
+	if in.RawOf == 0 && raw != nil {
 		if err := t.tx.Bucket(bRaw).Put(u64(id), raw); err != nil {
 			return fmt.Errorf("record raw message: %w", err)
 		}

@@ -143,6 +143,8 @@ const (
 	Duplicate Outcome = "duplicate"
 	Ignored   Outcome = "ignored"
 	Held      Outcome = "held"
+	// Discarded is held mail an analyst threw away (its raw bytes stay).
+	Discarded Outcome = "discarded"
 )
 
 // Inbound is the record kept for every email received, whatever became of
@@ -164,6 +166,8 @@ type Inbound struct {
 	// Target is the ticket a held message asked to join, for an analyst
 	// who accepts it.
 	Target string `json:"target,omitempty"`
+	// DecidedBy names the analyst who accepted or discarded held mail.
+	DecidedBy string `json:"decided_by,omitempty"`
 	// Problems are what went wrong decoding the message.
 	Problems []string `json:"problems,omitempty"`
 	// RawOf names the inbound record whose raw bytes are identical to this

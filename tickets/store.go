@@ -86,7 +86,8 @@ type Tx interface {
 	// RecordInbound stores the record and raw bytes of a received email,
 	// assigning in.ID. A non-empty dedupeKey is indexed so that a
 	// redelivery is recognised; when in.RawOf is set the raw bytes are not
-	// stored again. in.ID is allocated unless reserved already.
+	// stored again, nor when raw is nil (rewriting a record). in.ID is
+	// allocated unless reserved already.
 	RecordInbound(in *Inbound, raw []byte, dedupeKey string) error
 	// CreateTicket stores a new ticket with its first message, assigning
 	// t.Key, the message and attachment IDs, and the creation event.
@@ -103,6 +104,14 @@ type Tx interface {
 	// attachments, as an email to the requester threaded under the
 	// ticket's messages.
 	Reply(key, actor, text string, atts []Attachment) (Message, error)
+	// Note adds an internal note to a ticket: analysts see it, customers
+	// never do, and it is never emailed.
+	Note(key, actor, text string) (Message, error)
+	// SetAssignee, SetDepartment and SetType change a ticket, each change
+	// an event of its history; setting the value it has changes nothing.
+	SetAssignee(key, actor, assignee string) (Ticket, error)
+	SetDepartment(key, actor, department string) (Ticket, error)
+	SetType(key, actor string, typ Type) (Ticket, error)
 	// Enqueue adds an email to the outbox, assigning e.ID, and indexes its
 	// Message-ID under its ticket so that replies to it thread.
 	Enqueue(e *OutboxEntry) error
