@@ -32,6 +32,8 @@ var (
 	bOutboxDue   = []byte("outbox_due")  // next attempt | entry id → nil, pending entries only
 	bSent        = []byte("sent")        // address 0x00 sent time | entry id → nil, automatic mail sent
 	bMailboxes   = []byte("mailboxes")   // IMAP mailbox name → MailboxState
+	bAnalysts    = []byte("analysts")    // name → Analyst
+	bTokens      = []byte("tokens")      // SHA-256 of an API token → analyst name
 
 	kNextTicket = []byte("next_ticket")
 	kSecret     = []byte("secret")
@@ -43,7 +45,7 @@ var appendBuckets = [][]byte{bTickets, bMessages, bEvents, bInbound, bRaw, bOutb
 
 const appendFill = 0.95
 
-var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent, bMailboxes}
+var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent, bMailboxes, bAnalysts, bTokens}
 
 // Options configure a bbolt store.
 type Options struct {

@@ -116,6 +116,14 @@ const (
 	EventType       = "type"
 )
 
+// Analyst is a person who answers tickets in the web view. Only a hash of
+// the password is kept; the hashing is the caller's (web) business.
+type Analyst struct {
+	Name         string    `json:"name"`
+	PasswordHash []byte    `json:"password_hash"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
 // Customer is a registered sender, for `senders = "registered"`.
 type Customer struct {
 	Email   string    `json:"email"`

@@ -74,6 +74,13 @@ type View interface {
 	Mailbox(name string) (MailboxState, error)
 	// Mailboxes lists the states of every polled mailbox.
 	Mailboxes() ([]MailboxState, error)
+	// Analyst looks up an analyst by name.
+	Analyst(name string) (Analyst, bool, error)
+	// Analysts lists the analysts by name.
+	Analysts() ([]Analyst, error)
+	// TokenAnalyst names the analyst an API token (given as its SHA-256)
+	// belongs to.
+	TokenAnalyst(tokenHash []byte) (string, bool, error)
 }
 
 // Tx changes the store within one transaction.
@@ -120,6 +127,10 @@ type Tx interface {
 	UpdateOutbox(e *OutboxEntry) error
 	// SetMailbox records the poller's state of an IMAP mailbox.
 	SetMailbox(st MailboxState) error
+	// PutAnalyst adds an analyst or changes their password.
+	PutAnalyst(a Analyst) error
+	// AddToken records an API token of an analyst by its SHA-256.
+	AddToken(name string, tokenHash []byte) error
 	// AddCustomer registers (or renames) a customer.
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.

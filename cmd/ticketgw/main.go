@@ -41,6 +41,7 @@ commands:
   tickets   list [-config FILE] [-json] [-status S]
   tickets   show [-config FILE] [-json] KEY
   customers add|remove|list [-config FILE] [EMAIL [NAME]]
+  analyst   add NAME [-password-stdin] | token NAME | list  [-config FILE]
   config    [-config FILE]                  print the effective configuration as TOML
 `
 
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.tickets(ctx, rest)
 	case "customers":
 		return e.customers(ctx, rest)
+	case "analyst":
+		return e.analysts(ctx, rest)
 	case "config":
 		return e.config(rest)
 	case "help", "-h", "-help", "--help":

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/mailin"
+	"github.com/ticketgw/ticketgw/tickets"
 )
 
 // serve opens the store, runs the outbox worker, the SMTP/LMTP listener
@@ -101,6 +102,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	for _, p := range pollers {
 		wg.Go(func() { _ = p.Run(ctx) })
 	}
+	warnNoAnalyst(ctx, st, log)
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
 		"smtp", smtpAddr(smtpLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
@@ -141,4 +143,18 @@ func smtpAddr(ln net.Listener) slog.Value {
 		return slog.StringValue("off")
 	}
 	return slog.StringValue(ln.Addr().String())
+}
+
+// warnNoAnalyst says how to create the first analyst, who is needed to use
+// the web view.
+func warnNoAnalyst(ctx context.Context, st tickets.Store, log *slog.Logger) {
+	var n int
+	_ = st.View(ctx, func(v tickets.View) error {
+		list, err := v.Analysts()
+		n = len(list)
+		return err
+	})
+	if n == 0 {
+		log.Warn("no analyst yet: create one with `ticketgw analyst add NAME` to use the web view")
+	}
 }
