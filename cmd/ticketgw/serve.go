@@ -3,21 +3,25 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/mailin"
 	"github.com/ticketgw/ticketgw/tickets"
+	"github.com/ticketgw/ticketgw/web"
 )
 
-// serve opens the store, runs the outbox worker, the SMTP/LMTP listener
-// and one IMAP poller per [[imap]] mailbox (and, once built, the web view)
+// serve opens the store, runs the outbox worker, the SMTP/LMTP listener,
+// one IMAP poller per [[imap]] mailbox and the web server (API, health)
 // until SIGINT or SIGTERM, then lets them finish what they have in hand and
 // closes the store cleanly. Holding the store is what keeps one writer at a time.
 func (e *env) serve(ctx context.Context, args []string) int {
@@ -76,6 +80,16 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			return exitSoftware
 		}
 	}
+	var webLn net.Listener
+	if cfg.Web.Listen != "" {
+		if webLn, err = net.Listen("tcp", cfg.Web.Listen); err != nil {
+			if smtpLn != nil {
+				smtpLn.Close()
+			}
+			fmt.Fprintf(e.stderr, "ticketgw: web.listen: %v\n", err)
+			return exitSoftware
+		}
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var wg sync.WaitGroup
@@ -102,9 +116,30 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	for _, p := range pollers {
 		wg.Go(func() { _ = p.Run(ctx) })
 	}
+	if webLn != nil {
+		hs := &http.Server{
+			Handler:           web.New(st, web.Options{BaseURL: cfg.BaseURL, Logger: log.With("component", "web")}),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       2 * time.Minute,
+			WriteTimeout:      2 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
+		}
+		wg.Go(func() {
+			if err := hs.Serve(webLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("web server stopped", "error", err)
+				stop()
+			}
+		})
+		wg.Go(func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = hs.Shutdown(sctx)
+		})
+	}
 	warnNoAnalyst(ctx, st, log)
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
-		"smtp", smtpAddr(smtpLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
+		"smtp", smtpAddr(smtpLn), "web", smtpAddr(webLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
@@ -138,6 +173,7 @@ func listenerDomain(cfg *config.Config) string {
 	return "localhost"
 }
 
+// smtpAddr is a listener's address for the log, "off" when there is none.
 func smtpAddr(ln net.Listener) slog.Value {
 	if ln == nil {
 		return slog.StringValue("off")

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// maxAPIBody caps what the API reads of a request.
+const maxAPIBody = 1 << 20
+
+// api wraps an API handler with bearer-token authentication (tokens made
+// by `ticketgw analyst token NAME`); the handler gets the analyst's name.
+func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, analyst string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketgw"`)
+			jsonError(w, http.StatusUnauthorized, "a bearer token is required")
+			return
+		}
+		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		var name string
+		err := s.store.View(r.Context(), func(v tickets.View) error {
+			var err error
+			name, ok, err = v.TokenAnalyst(sum[:])
+			return err
+		})
+		if err != nil {
+			jsonError(w, http.StatusServiceUnavailable, "store unavailable")
+			return
+		}
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketgw", error="invalid_token"`)
+			jsonError(w, http.StatusUnauthorized, "unknown token")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+		h(w, r, name)
+	})
+}
+
+// apiList is GET /api/tickets: the DESIGN.md objects without messages and
+// events, filtered by status, type, department, assignee, requester.
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request, _ string) {
+	q := r.URL.Query()
+	f := tickets.Filter{Department: q.Get("department"), Assignee: q.Get("assignee"), Requester: q.Get("requester")}
+	if v := q.Get("status"); v != "" {
+		st, err := tickets.ParseStatus(v)
+		if err != nil {
+			jsonError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		f.Status = st
+	}
+	if v := q.Get("type"); v != "" {
+		t, err := tickets.ParseType(v)
+		if err != nil {
+			jsonError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		f.Type = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			jsonError(w, http.StatusBadRequest, "limit must be a positive number")
+			return
+		}
+		f.Limit = n
+	}
+	var list []tickets.Ticket
+	err := s.store.View(r.Context(), func(v tickets.View) error {
+		var err error
+		list, err = v.Tickets(f)
+		return err
+	})
+	if err != nil {
+		jsonError(w, http.StatusServiceUnavailable, "store unavailable")
+		return
+	}
+	if list == nil {
+		list = []tickets.Ticket{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// apiShow is GET /api/tickets/{key}: the DESIGN.md object with messages
+// (internal notes included: this is the analysts' API) and events.
+func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, _ string) {
+	var d tickets.TicketDetail
+	err := s.store.View(r.Context(), func(v tickets.View) error {
+		var err error
+		d, err = v.Detail(r.PathValue("key"))
+		return err
+	})
+	if s.storeError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// apiReply is POST /api/tickets/{key}/reply {"text": "..."}: the reply is
+// stored and emailed to the customer.
+func (s *Server) apiReply(w http.ResponseWriter, r *http.Request, analyst string) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		jsonError(w, http.StatusBadRequest, "text is empty")
+		return
+	}
+	var m tickets.Message
+	err := s.store.Update(r.Context(), func(tx tickets.Tx) error {
+		var err error
+		m, err = tx.Reply(r.PathValue("key"), analyst, in.Text, nil)
+		return err
+	})
+	if s.storeError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusCreated, m)
+}
+
+// apiStatus is POST /api/tickets/{key}/status {"status": "resolved"}: the
+// change is recorded and the customer told by email.
+func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request, analyst string) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	st, err := tickets.ParseStatus(in.Status)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var tk tickets.Ticket
+	err = s.store.Update(r.Context(), func(tx tickets.Tx) error {
+		var err error
+		tk, err = tx.SetStatus(r.PathValue("key"), analyst, st)
+		return err
+	})
+	if s.storeError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, tk)
+}
+
+// decode reads a JSON body, answering 400 itself when it cannot.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		jsonError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// storeError answers for a failed store call; false when there was none.
+func (s *Server) storeError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, tickets.ErrNotFound):
+		jsonError(w, http.StatusNotFound, "no such ticket")
+	default:
+		s.opts.Logger.Error("web: store", "error", err)
+		jsonError(w, http.StatusServiceUnavailable, "store unavailable")
+	}
+	return true
+}
