@@ -28,6 +28,11 @@ type Store interface {
 	// Enqueued is signalled after a commit that added outbox entries, so
 	// that the outbound worker sends them at once instead of on a timer.
 	Enqueued() <-chan struct{}
+	// Search answers the queue and the customer's list: one page of the
+	// tickets matching q, newest update first, with the number of matches
+	// and the counts per status. It lives on the Store, not on a View,
+	// because an engine answers it from its own indexes.
+	Search(ctx context.Context, q Query) (Page, error)
 	// Close releases the database.
 	Close() error
 }
@@ -135,6 +140,29 @@ type Tx interface {
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.
 	RemoveCustomer(email string) error
+}
+
+// Query selects a page of tickets: the Filter's fields, words that must all
+// appear in the subject or the text of a message (any case, accents
+// ignored), and the page.
+type Query struct {
+	Filter
+	// Text holds the words searched for; "" matches every ticket.
+	Text string
+	// Offset skips that many matches; Limit bounds the page (Filter.Limit
+	// is ignored here; 0 means 50).
+	Offset int
+	Limit  int
+}
+
+// Page is one page of a Query's answer.
+type Page struct {
+	Tickets []Ticket
+	// Total is the number of tickets matching the whole query.
+	Total int
+	// Counts are the tickets per status matching the query without its
+	// status filter: the numbers beside the queue's status tabs.
+	Counts map[Status]int
 }
 
 // Filter selects tickets for listings; empty fields match everything.
