@@ -1,5 +1,5 @@
-// Package templates holds the email templates of ticketgw (and later its
-// web pages) in every supported language, embedded in the binary so that a
+// Package templates holds the email templates of ticketgw and its web
+// pages in every supported language, embedded in the binary so that a
 // fresh install needs no files, and overridable by an operator from a
 // directory so that wording and branding can change without a rebuild.
 //
@@ -44,6 +44,32 @@
 // analyst text must never be passed through a function returning
 // template.HTML other than br.
 //
+// # Web pages
+//
+// The web view's pages are one html/template file each, shared by the
+// languages, with their words in a label file per language:
+//
+//	web/layout.html          the document every page is executed in; it
+//	                         calls {{template "title" .}} and
+//	                         {{template "content" .}}
+//	web/parts.html           pieces the pages share ("pager", "thread",
+//	                         "history", "announcements")
+//	web/<page>.html          one page (see Pages): defines "title" and
+//	                         "content"
+//	web/<lang>/labels.txt    "key = text" lines, # for comments
+//	web/static/style.css     the one style sheet, served as /static/style.css
+//
+// Page templates see the functions of the mail templates (statusLabel,
+// typeLabel, join) and:
+//
+//	L KEY                    the label KEY in the page's language; an
+//	                         unknown key is an error, never an empty string
+//	when TIME                a date and time in the language's usual form
+//	size BYTES               a size in words (12 KiB)
+//
+// Every label file must have the same keys as the others, so that an
+// override that forgets one fails at start.
+//
 // # Overrides
 //
 // New(dir) reads, for every embedded file, the file with the same relative
@@ -71,13 +97,14 @@ import (
 
 // embedded holds the default templates. It is only read.
 //
-//go:embed mail
+//go:embed mail web
 var embedded embed.FS
 
 // Set is a parsed, immutable collection of templates. It is safe for
 // concurrent use: build it once at start with New and share it.
 type Set struct {
 	mail map[string]mailPair // by "<lang>/<kind>"
+	web  webSet
 }
 
 type mailPair struct {
@@ -110,24 +137,29 @@ func New(dir string) (*Set, error) {
 			return nil, err
 		}
 	}
+	if err := s.parseWeb(files); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 func readEmbedded() (map[string]source, error) {
 	files := make(map[string]source)
-	err := fs.WalkDir(embedded, "mail", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := embedded.ReadFile(p)
+	for _, root := range []string{"mail", "web"} {
+		err := fs.WalkDir(embedded, root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := embedded.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files[p] = source{body: string(b), origin: "embedded " + p}
+			return nil
+		})
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("templates: reading embedded templates: %w", err)
 		}
-		files[p] = source{body: string(b), origin: "embedded " + p}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("templates: reading embedded templates: %w", err)
 	}
 	return files, nil
 }

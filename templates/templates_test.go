@@ -488,7 +488,18 @@ func TestLabels(t *testing.T) {
 
 func TestFilesAndDefault(t *testing.T) {
 	files := Files()
-	if len(files) != len(Languages())*(len(Kinds())+2)*2 {
+	var mail, web int
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f, "mail/"):
+			mail++
+		case strings.HasPrefix(f, "web/"):
+			web++
+		}
+	}
+	// mail: a pair per kind, layout and parts, per language; web: a file
+	// per page, layout, parts, the style sheet and a label file per language.
+	if mail != len(Languages())*(len(Kinds())+2)*2 || web != len(Pages())+3+len(Languages()) || mail+web != len(files) {
 		t.Errorf("Files() = %d files: %v", len(files), files)
 	}
 	for _, f := range files {

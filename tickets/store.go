@@ -86,6 +86,11 @@ type View interface {
 	// TokenAnalyst names the analyst an API token (given as its SHA-256)
 	// belongs to.
 	TokenAnalyst(tokenHash []byte) (string, bool, error)
+	// Session looks up a web login by the SHA-256 of its session id.
+	Session(idHash []byte) (Session, bool, error)
+	// Announcements lists every announcement, newest first, retired ones
+	// included (Announcement.Current tells them apart).
+	Announcements() ([]Announcement, error)
 }
 
 // Tx changes the store within one transaction.
@@ -140,6 +145,28 @@ type Tx interface {
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.
 	RemoveCustomer(email string) error
+	// PutSession records (or refreshes) a web login under the SHA-256 of
+	// its session id.
+	PutSession(idHash []byte, s Session) error
+	// DeleteSession ends a web login; ending one that does not exist is
+	// not an error (a double logout).
+	DeleteSession(idHash []byte) error
+	// PurgeSessions deletes the logins last used before idleBefore or made
+	// before createdBefore, and says how many.
+	PurgeSessions(idleBefore, createdBefore time.Time) (int, error)
+	// PostAnnouncement stores a new announcement for customers' pages,
+	// assigning a.ID.
+	PostAnnouncement(a *Announcement) error
+	// RetireAnnouncement stops showing an announcement (it is kept).
+	RetireAnnouncement(id uint64, actor string) error
+	// RetryOutbox puts a failed outbox entry back to pending, due now, with
+	// its attempts reset: an operator fixed the cause. ErrNotFailed for an
+	// entry in any other state.
+	RetryOutbox(id uint64) (OutboxEntry, error)
+	// CustomerReply adds a message from the ticket's requester written on
+	// the ticket's page: like an emailed reply it may reopen the ticket,
+	// but it is not an email, so nothing is sent back.
+	CustomerReply(key, text string, atts []Attachment) (Message, error)
 }
 
 // Query selects a page of tickets: the Filter's fields, words that must all

@@ -2,24 +2,67 @@
 // customers' deep-link pages, the JSON API and the health check. It acts
 // only through tickets, so every change it makes (and the email that tells
 // the customer) commits in one store transaction.
+//
+// Pages are plain HTML from package templates with one style sheet and no
+// script, under a strict Content-Security-Policy. Analysts log in with a
+// session cookie (sessions live in the store, see auth.go); every form
+// they post carries a per-session CSRF token (csrf.go). Customers reach
+// their pages with the signed deep links of their emails (tickets.TicketToken
+// and tickets.CustomerToken); a wrong or missing token is a bare 404.
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
 // Options configure the web server.
 type Options struct {
-	// BaseURL is where the gateway is reached from outside.
+	// BaseURL is where the gateway is reached from outside. Its scheme
+	// decides whether the session cookie is Secure, and its origin is one
+	// that forms may be posted from.
 	BaseURL string
 	Logger  *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Language of the pages, "pt-BR" (the default) or "en", as the
+	// configuration's language key says.
+	Language string
+	// Templates are the page templates (with the operator's overrides);
+	// nil uses the embedded ones.
+	Templates *templates.Set
+	// Attachments is the policy for files uploaded from the pages: the
+	// same [attachments] as for mail, so that a file refused by email is
+	// not let in through the page. The zero policy is the default one.
+	Attachments AttachmentPolicy
+	// Departments are offered when changing a ticket's department: the
+	// departments of the configured addresses.
+	Departments []string
+	// Held accepts and discards held mail. It is mailin's business, which
+	// web may not import, so the command wiring the server sets it; nil
+	// leaves held mail to be looked at only.
+	Held HeldMail
+	// PageSize is the number of tickets on one page of a list (default 50).
+	PageSize int
+	// SessionIdle ends a login unused for that long (default 12 h);
+	// SessionMax ends any login that old (default 7 days).
+	SessionIdle, SessionMax time.Duration
+}
+
+// HeldMail decides on held mail for an analyst. Accept files it (opening
+// or joining a ticket, registering an unknown sender) and names the
+// ticket; Discard throws it away (the raw bytes stay).
+type HeldMail interface {
+	Accept(ctx context.Context, inboundID uint64, actor string) (ticket string, err error)
+	Discard(ctx context.Context, inboundID uint64, actor string) error
 }
 
 // Server holds the handlers.
@@ -27,6 +70,14 @@ type Server struct {
 	store tickets.Store
 	opts  Options
 	mux   *http.ServeMux
+	tpl   *templates.Set
+	// secure: the base URL is https, so cookies are Secure.
+	secure bool
+	// origin of the base URL ("https://suporte.acme.com.br"), for the
+	// Origin check of posted forms.
+	origin string
+	// logins counts failed logins per client address and per name.
+	loginsByIP, loginsByName *limiter
 }
 
 // New makes the server's handlers.
@@ -37,12 +88,85 @@ func New(store tickets.Store, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{store: store, opts: opts, mux: http.NewServeMux()}
+	if opts.Language == "" {
+		opts.Language = templates.Languages()[0]
+	}
+	if opts.Attachments.MaxBytes <= 0 {
+		opts.Attachments.MaxBytes = 8 << 20
+		if opts.Attachments.Allowed == nil {
+			opts.Attachments.Allowed = []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"}
+		}
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 50
+	}
+	if opts.SessionIdle <= 0 {
+		opts.SessionIdle = 12 * time.Hour
+	}
+	if opts.SessionMax <= 0 {
+		opts.SessionMax = 7 * 24 * time.Hour
+	}
+	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), tpl: opts.Templates,
+		loginsByIP: newLimiter(20, 15*time.Minute), loginsByName: newLimiter(5, 15*time.Minute)}
+	if s.tpl == nil {
+		tpl, err := templates.New("")
+		if err != nil {
+			// The embedded templates are checked by the tests; should
+			// they fail all the same, pages answer 500 and say why.
+			opts.Logger.Error("web: embedded templates", "error", err)
+		}
+		s.tpl = tpl
+	}
+	if u, err := url.Parse(opts.BaseURL); err == nil && u.Host != "" {
+		s.secure = strings.EqualFold(u.Scheme, "https")
+		s.origin = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
+
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("GET /api/tickets", s.api(s.apiList))
 	s.mux.Handle("GET /api/tickets/{key}", s.api(s.apiShow))
 	s.mux.Handle("POST /api/tickets/{key}/reply", s.api(s.apiReply))
 	s.mux.Handle("POST /api/tickets/{key}/status", s.api(s.apiStatus))
+
+	s.mux.HandleFunc("GET /static/{name}", s.static)
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+	})
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.Handle("POST /logout", s.action(s.logout))
+
+	s.mux.Handle("GET /tickets", s.page(s.queue))
+	s.mux.Handle("GET /tickets/{key}", s.page(s.ticketPage))
+	s.mux.Handle("GET /tickets/{key}/attachments/{id}", s.page(s.analystAttachment))
+	s.mux.Handle("POST /tickets/{key}/reply", s.action(s.reply))
+	s.mux.Handle("POST /tickets/{key}/note", s.action(s.note))
+	s.mux.Handle("POST /tickets/{key}/status", s.action(s.setStatus))
+	s.mux.Handle("POST /tickets/{key}/type", s.action(s.setType))
+	s.mux.Handle("POST /tickets/{key}/department", s.action(s.setDepartment))
+	s.mux.Handle("POST /tickets/{key}/assignee", s.action(s.setAssignee))
+
+	s.mux.Handle("GET /held", s.page(s.heldList))
+	s.mux.Handle("GET /held/{id}", s.page(s.heldMessage))
+	s.mux.Handle("GET /held/{id}/raw", s.page(s.heldRaw))
+	s.mux.Handle("POST /held/{id}/accept", s.action(s.heldAccept))
+	s.mux.Handle("POST /held/{id}/discard", s.action(s.heldDiscard))
+
+	s.mux.Handle("GET /customers", s.page(s.customers))
+	s.mux.Handle("POST /customers", s.action(s.addCustomer))
+	s.mux.Handle("POST /customers/remove", s.action(s.removeCustomer))
+
+	s.mux.Handle("GET /outbox", s.page(s.outbox))
+	s.mux.Handle("POST /outbox/{id}/retry", s.action(s.retryOutbox))
+
+	s.mux.Handle("GET /announcements", s.page(s.announcements))
+	s.mux.Handle("POST /announcements", s.action(s.postAnnouncement))
+	s.mux.Handle("POST /announcements/{id}/retire", s.action(s.retireAnnouncement))
+
+	s.mux.HandleFunc("GET /t/{key}", s.customerTicket)
+	s.mux.HandleFunc("POST /t/{key}/reply", s.customerReply)
+	s.mux.HandleFunc("GET /t/{key}/attachments/{id}", s.customerAttachment)
+	s.mux.HandleFunc("GET /me", s.customerList)
 	return s
 }
 

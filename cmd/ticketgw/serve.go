@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,12 +17,13 @@ import (
 
 	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/mailin"
+	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
 	"github.com/ticketgw/ticketgw/web"
 )
 
 // serve opens the store, runs the outbox worker, the SMTP/LMTP listener,
-// one IMAP poller per [[imap]] mailbox and the web server (API, health)
+// one IMAP poller per [[imap]] mailbox and the web server (pages, API, health)
 // until SIGINT or SIGTERM, then lets them finish what they have in hand and
 // closes the store cleanly. Holding the store is what keeps one writer at a time.
 func (e *env) serve(ctx context.Context, args []string) int {
@@ -58,6 +60,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
+	}
+	var ws *web.Server
+	if cfg.Web.Listen != "" {
+		if ws, err = newWebServer(cfg, st, g, log); err != nil {
+			fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+			return exitConfig
+		}
 	}
 	var pollers []*mailin.Poller
 	for _, m := range cfg.IMAP {
@@ -118,7 +127,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	if webLn != nil {
 		hs := &http.Server{
-			Handler:           web.New(st, web.Options{BaseURL: cfg.BaseURL, Logger: log.With("component", "web")}),
+			Handler:           ws,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       2 * time.Minute,
 			WriteTimeout:      2 * time.Minute,
@@ -149,6 +158,49 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	log.Info("stopped")
 	return exitOK
+}
+
+// newWebServer builds the web view of cfg: pages in the configured
+// language from the templates (with the operator's overrides, every page
+// rendered once here so that a broken override stops the start), uploads
+// under [attachments], and held mail decided by the ingester.
+func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log *slog.Logger) (*web.Server, error) {
+	tpl, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("templates_dir: %w", err)
+	}
+	var departments []string
+	for _, a := range cfg.Addresses {
+		if a.Department != "" && !slices.Contains(departments, a.Department) {
+			departments = append(departments, a.Department)
+		}
+	}
+	ws := web.New(st, web.Options{
+		BaseURL:     cfg.BaseURL,
+		Logger:      log.With("component", "web"),
+		Language:    cfg.Language,
+		Templates:   tpl,
+		Attachments: web.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Departments: departments,
+		Held:        heldMail{g},
+	})
+	if err := ws.CheckPages(); err != nil {
+		return nil, fmt.Errorf("templates_dir: %w", err)
+	}
+	return ws, nil
+}
+
+// heldMail gives the web view mailin's decisions on held mail: web may
+// not import mailin (DESIGN.md), so it takes them as an interface.
+type heldMail struct{ g *mailin.Ingester }
+
+func (h heldMail) Accept(ctx context.Context, id uint64, actor string) (string, error) {
+	res, err := h.g.Accept(ctx, id, actor)
+	return res.Ticket, err
+}
+
+func (h heldMail) Discard(ctx context.Context, id uint64, actor string) error {
+	return h.g.Discard(ctx, id, actor)
 }
 
 // listenerTLS loads the STARTTLS certificate when both files are set.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"testing"
@@ -24,5 +25,15 @@ func TestServeWebHealth(t *testing.T) {
 	var h struct{ Store string }
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != 200 || h.Store != "ok" {
 		t.Fatalf("healthz: %d %+v %v", resp.StatusCode, h, err)
+	}
+	// The pages are served too, in the configured language.
+	resp, err = http.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`lang="pt-BR"`)) || !bytes.Contains(body, []byte("/static/style.css")) {
+		t.Fatalf("login page: %d\n%s", resp.StatusCode, body)
 	}
 }

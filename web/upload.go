@@ -1,0 +1,130 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/ticketgw/ticketgw/templates"
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// AttachmentPolicy bounds the files uploaded from the pages: the
+// configuration's [attachments], the same as for mail.
+type AttachmentPolicy struct {
+	// MaxBytes caps one file.
+	MaxBytes int64
+	// Allowed are file name extensions, lower case without the dot.
+	Allowed []string
+}
+
+// maxUploadFiles caps the files of one reply.
+const maxUploadFiles = 10
+
+// bodyLimit caps a whole upload: every file at its largest, and the text.
+func (p AttachmentPolicy) bodyLimit() int64 { return maxUploadFiles*p.MaxBytes + 1<<20 }
+
+// uploadView is what a page says of the policy beside the file field.
+type uploadView struct {
+	Accept  string // for the input's accept attribute: ".pdf,.png"
+	Allowed []string
+	MaxSize string
+}
+
+func (p AttachmentPolicy) view() uploadView {
+	exts := make([]string, len(p.Allowed))
+	for i, e := range p.Allowed {
+		exts[i] = "." + e
+	}
+	return uploadView{Accept: strings.Join(exts, ","), Allowed: p.Allowed, MaxSize: templates.HumanBytes(p.MaxBytes)}
+}
+
+// uploads reads the files of the form's "files" field under the policy. A
+// refused file refuses the whole post (refused names the files and why,
+// in the page's language): the person is there to pick another file,
+// unlike a mail sender, so nothing is stored half.
+func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused string, err error) {
+	if r.MultipartForm == nil {
+		return nil, "", nil
+	}
+	pol := s.opts.Attachments
+	var why []string
+	files := r.MultipartForm.File["files"]
+	n := 0
+	for _, fh := range files {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the empty part a browser sends when no file is chosen
+		}
+		n++
+		name := cleanFilename(fh.Filename)
+		ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
+		switch {
+		case n > maxUploadFiles:
+			why = append(why, fmt.Sprintf("%s: > %d", name, maxUploadFiles))
+			continue
+		case !slices.Contains(pol.Allowed, ext):
+			why = append(why, name+": "+s.tpl.Label(s.opts.Language, "refused.type"))
+			continue
+		case fh.Size > pol.MaxBytes:
+			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
+			continue
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, "", fmt.Errorf("open upload %s: %w", name, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, pol.MaxBytes+1))
+		f.Close()
+		if err != nil {
+			return nil, "", fmt.Errorf("read upload %s: %w", name, err)
+		}
+		if int64(len(data)) > pol.MaxBytes {
+			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
+			continue
+		}
+		atts = append(atts, tickets.Attachment{Filename: name, ContentType: contentType(ext, fh.Header.Get("Content-Type")), Size: int64(len(data)), Data: data})
+	}
+	if len(why) > 0 {
+		return nil, strings.Join(why, "; "), nil
+	}
+	return atts, "", nil
+}
+
+// cleanFilename keeps the last element of an uploaded file's name, without
+// control characters, at most 200 characters.
+func cleanFilename(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[len(r)-200:])
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "file"
+	}
+	return name
+}
+
+// contentType is the type stored for an upload: the one its extension
+// names, else what the browser said, else bytes.
+func contentType(ext, given string) string {
+	if t := mime.TypeByExtension("." + ext); t != "" {
+		return t
+	}
+	if t, _, err := mime.ParseMediaType(given); err == nil && strings.Contains(t, "/") {
+		return t
+	}
+	return "application/octet-stream"
+}
