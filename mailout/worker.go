@@ -44,7 +44,8 @@ type Options struct {
 	LoopLimit  int
 	LoopWindow time.Duration
 	// RetryMin is the first wait after a transient failure, doubling up
-	// to RetryMax; after GiveUpAfter since the entry was made it fails.
+	// to RetryMax; after GiveUpAfter since the entry was made (or last
+	// retried by an analyst) it fails.
 	RetryMin    time.Duration
 	RetryMax    time.Duration
 	GiveUpAfter time.Duration
@@ -218,7 +219,7 @@ func (w *Worker) attempt(ctx context.Context, e tickets.OutboxEntry) error {
 	case IsPermanent(err):
 		e.State, e.LastError = tickets.OutboxFailed, err.Error()
 		log.Error("outbox refused", "to", e.To, "error", err)
-	case now.Sub(e.CreatedAt) >= w.opts.GiveUpAfter:
+	case now.Sub(e.Since()) >= w.opts.GiveUpAfter:
 		e.State, e.LastError = tickets.OutboxFailed, fmt.Sprintf("gave up after %v: %v", w.opts.GiveUpAfter, err)
 		log.Error("outbox gave up", "to", e.To, "error", err)
 	default:

@@ -376,6 +376,41 @@ func TestGiveUpAfterThreeDays(t *testing.T) {
 	}
 }
 
+// TestRetryAfterGiveUp: an entry an analyst puts back in the queue after
+// it gave up gets a new run of attempts (counted from the retry, not from
+// its creation three days earlier), and is sent once the relay is back.
+func TestRetryAfterGiveUp(t *testing.T) {
+	r := startRelay(t)
+	r.stop()
+	e := newEnv(t, &mailout.SMTPTransport{Addr: r.addr, TLS: "none", Timeout: time.Second})
+	w := e.worker()
+	e.ingest(newTicketMail("a@cliente.com.br", "g2@c", "Nunca"))
+	for i := 0; len(e.outbox(tickets.OutboxFailed)) == 0; i++ {
+		if i > 200 {
+			t.Fatal("never gave up")
+		}
+		drain(t, w)
+		e.clock.Add(time.Hour)
+	}
+	id := e.outbox(tickets.OutboxFailed)[0].ID
+	if err := e.store.Update(context.Background(), func(tx tickets.Tx) error {
+		_, err := tx.RetryOutbox(id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, w) // the relay is still down: a transient failure, not the end
+	if p := e.outbox(tickets.OutboxPending); len(p) != 1 || p[0].Attempts != 1 || p[0].RetriedAt.IsZero() {
+		t.Fatalf("after the retry's first failed attempt: pending %+v, failed %+v", p, e.outbox(tickets.OutboxFailed))
+	}
+	r.restart()
+	e.clock.Add(2 * time.Hour)
+	drain(t, w)
+	if sent := e.outbox(tickets.OutboxSent); len(sent) != 1 || len(r.messages()) != 1 {
+		t.Fatalf("after the relay came back: sent %+v, relay got %d", sent, len(r.messages()))
+	}
+}
+
 // TestRestartMidQueue: the worker is stopped in the middle of a queue and
 // the store closed; a new process resumes and delivers the rest. Every
 // message arrives; only the one in flight at the stop may come twice, with

@@ -162,8 +162,9 @@ func (t *boltTx) RetryOutbox(id uint64) (OutboxEntry, error) {
 	if e.State != OutboxFailed {
 		return OutboxEntry{}, fmt.Errorf("outbox entry %d is %s: %w", id, e.State, ErrNotFailed)
 	}
+	now := t.opts.Now().UTC()
 	e.State = OutboxPending
-	e.NextAttempt = t.opts.Now().UTC()
+	e.NextAttempt, e.RetriedAt = now, now
 	e.Attempts = 0
 	if err := t.UpdateOutbox(&e); err != nil {
 		return OutboxEntry{}, err

@@ -224,10 +224,22 @@ type OutboxEntry struct {
 	Attempts    int          `json:"attempts"`
 	NextAttempt time.Time    `json:"next_attempt"`
 	SentAt      time.Time    `json:"sent_at,omitzero"`
-	LastError   string       `json:"last_error,omitempty"`
+	// RetriedAt is when an analyst last put a failed entry back in the
+	// queue: the give-up delay counts from then, not from CreatedAt.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
 }
 
 // Automatic tells whether the entry is a message no person wrote, which
 // carries Auto-Submitted and counts against the loop budget: everything but
 // an analyst's reply.
 func (e OutboxEntry) Automatic() bool { return e.Kind != MailReply }
+
+// Since is when the entry's current run of attempts began: its creation,
+// or the analyst's last retry.
+func (e OutboxEntry) Since() time.Time {
+	if e.RetriedAt.After(e.CreatedAt) {
+		return e.RetriedAt
+	}
+	return e.CreatedAt
+}
