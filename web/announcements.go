@@ -44,7 +44,7 @@ func (s *Server) announcements(w http.ResponseWriter, r *http.Request, sess *ses
 
 // postAnnouncement is POST /announcements.
 func (s *Server) postAnnouncement(w http.ResponseWriter, r *http.Request, sess *session) {
-	text := strings.TrimSpace(r.PostFormValue("text"))
+	text := strings.TrimSpace(postedText(r, "text"))
 	if text == "" || len(text) > maxAnnouncement {
 		s.fail(w, r, sess, http.StatusBadRequest, "error.empty_text", "/announcements")
 		return

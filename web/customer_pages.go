@@ -125,14 +125,14 @@ func (s *Server) customerReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, http.StatusForbidden, "error.csrf", page)
 		return
 	}
-	text := strings.TrimSpace(r.PostFormValue("text"))
+	text := strings.TrimSpace(postedText(r, "text"))
 	atts, refused, err := s.uploads(r)
 	if err != nil {
 		s.internal(w, r, nil, err)
 		return
 	}
 	if refused != "" || text == "" && len(atts) == 0 {
-		d.Draft = r.PostFormValue("text")
+		d.Draft = postedText(r, "text")
 		if refused != "" {
 			d.Error, d.ErrorDetail = "error.attachment", refused
 		} else {

@@ -261,7 +261,7 @@ func (b *browser) postMultipart(path string, fields map[string]string, files ...
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // formToken finds the CSRF token of a page's forms.
-func formToken(t *testing.T, body string) string {
+func formToken(t testing.TB, body string) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(body)
 	if m == nil {

@@ -114,3 +114,11 @@ func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
 	}
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
+
+// postedText is a form's text field with its line breaks as the store
+// keeps them: a browser posts a textarea's line breaks as CRLF (HTML's
+// form encoding) while mail is stored with LF, and one ticket's thread,
+// JSON and outgoing mail should not mix the two.
+func postedText(r *http.Request, name string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(r.PostFormValue(name), "\r\n", "\n"), "\r", "\n")
+}

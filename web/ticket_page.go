@@ -146,7 +146,7 @@ func ticketURL(r *http.Request) string { return "/tickets/" + url.PathEscape(r.P
 // analyst's message and emailed to the customer through the outbox, in one
 // transaction.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *session) {
-	text := strings.TrimSpace(r.PostFormValue("text"))
+	text := strings.TrimSpace(postedText(r, "text"))
 	atts, refused, err := s.uploads(r)
 	if err != nil {
 		s.internal(w, r, sess, err)
@@ -154,7 +154,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	if refused != "" || text == "" {
 		s.showTicket(w, r, sess, http.StatusBadRequest, func(d *ticketData) {
-			d.Draft = r.PostFormValue("text")
+			d.Draft = postedText(r, "text")
 			if refused != "" {
 				d.Error, d.ErrorDetail = "error.attachment", refused
 			} else {
@@ -175,7 +175,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *session) {
 
 // note is POST /tickets/{key}/note: an internal note, never emailed.
 func (s *Server) note(w http.ResponseWriter, r *http.Request, sess *session) {
-	text := strings.TrimSpace(r.PostFormValue("text"))
+	text := strings.TrimSpace(postedText(r, "text"))
 	if text == "" {
 		s.showTicket(w, r, sess, http.StatusBadRequest, func(d *ticketData) { d.Error = "error.empty_text" })
 		return

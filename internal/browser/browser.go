@@ -14,21 +14,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// Browser is one Chromium with one tab, ended with the test.
+// Browser is one Chromium with one tab, ended with the test that started
+// it. For lends it to a subtest.
 type Browser struct {
 	t   testing.TB
 	ctx context.Context // the tab's context, which has run once
 	// step bounds each Run.
 	step time.Duration
+	log  *consoleLog
+}
 
-	mu sync.Mutex
-	// console is what pages threw or logged (console calls, exceptions,
-	// CSP violations in the browser log), so that a test can assert that
-	// nothing ran.
-	console []string
+// consoleLog is what pages threw or logged (console calls, exceptions, CSP
+// violations in the browser log), so that a test can assert that nothing
+// ran.
+type consoleLog struct {
+	mu    sync.Mutex
+	lines []string
 }
 
 // executable finds Chromium where Debian puts it.
@@ -69,19 +74,27 @@ func New(t testing.TB, step time.Duration) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	b := &Browser{t: t, ctx: ctx, step: step}
+	b := &Browser{t: t, ctx: ctx, step: step, log: &consoleLog{}}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
 			if err != nil {
 				return
 			}
-			b.mu.Lock()
-			b.console = append(b.console, m.String())
-			b.mu.Unlock()
+			b.log.mu.Lock()
+			b.log.lines = append(b.log.lines, m.String())
+			b.log.mu.Unlock()
 		}
 	}()
 	return b
+}
+
+// For is the same browser and tab for a subtest: its failures fail t.
+// Subtests that share it must run one after the other (no t.Parallel).
+func (b *Browser) For(t testing.TB) *Browser {
+	c := *b
+	c.t = t
+	return &c
 }
 
 // Do runs actions in the tab and fails the test on error, naming the step.
@@ -106,9 +119,24 @@ func Get[T any](b *Browser, step string, a chromedp.Action[T]) T {
 	return v
 }
 
-// Console returns what the pages threw or logged so far.
+// Load runs actions that make the tab load a document (a click on a link
+// or on a form's button, following any redirect) and waits until it has
+// loaded, failing the test on error. It returns the document's response.
+func (b *Browser) Load(step string, actions ...chromedp.Action[chromedp.Void]) *network.Response {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, b.step)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		b.t.Fatalf("%s: %v", step, err)
+	}
+	return resp
+}
+
+// Console returns what the pages threw or logged so far, each as
+// "TYPE: TEXT" (TYPE "exception" for an uncaught exception).
 func (b *Browser) Console() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.console...)
+	b.log.mu.Lock()
+	defer b.log.mu.Unlock()
+	return append([]string(nil), b.log.lines...)
 }

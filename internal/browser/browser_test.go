@@ -40,3 +40,34 @@ func TestBrowserRunsPages(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestBrowserLoadFor checks the helpers for page flows: Load follows a
+// form's post through its redirect and returns the final document's
+// response, and For lends the tab to a subtest, whose failures are its own.
+func TestBrowserLoadFor(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch {
+		case r.Method == http.MethodPost:
+			http.Redirect(w, r, "/done?q="+r.FormValue("q"), http.StatusSeeOther)
+		case r.URL.Path == "/":
+			fmt.Fprint(w, `<!doctype html><title>form</title><form method="post" action="/send"><input name="q" id="q"><button id="go">go</button></form>`)
+		default:
+			w.WriteHeader(http.StatusAccepted)
+			fmt.Fprintf(w, `<!doctype html><title>done</title><p id="got">%s</p>`, r.FormValue("q"))
+		}
+	}))
+	defer srv.Close()
+	b := browser.New(t, 60*time.Second)
+	t.Run("post", func(t *testing.T) {
+		b := b.For(t)
+		b.Do("open the form", chromedp.Navigate(srv.URL), chromedp.SendKeys(chromedp.CSS("#q"), "sim"))
+		resp := b.Load("post it", chromedp.Click(chromedp.CSS("#go")))
+		if resp.Status != http.StatusAccepted || resp.URL != srv.URL+"/done?q=sim" {
+			t.Errorf("Load returned HTTP %d for %s, want 202 for /done?q=sim", resp.Status, resp.URL)
+		}
+		if got := browser.Get(b, "read", chromedp.Text(chromedp.CSS("#got"))); got != "sim" {
+			t.Errorf("page said %q, want sim", got)
+		}
+	})
+}
