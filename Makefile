@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzSubject$$' -fuzztime=$(FUZZTIME) ./mailin/
 	$(GO) test -run='^$$' -fuzz='^FuzzStrip$$' -fuzztime=$(FUZZTIME) ./mailin/quote/
 	$(GO) test -run='^$$' -fuzz='^FuzzConvert$$' -fuzztime=$(FUZZTIME) ./mailin/htmltext/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeFields$$' -fuzztime=$(FUZZTIME) ./tickets/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

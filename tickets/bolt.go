@@ -69,6 +69,8 @@ type BoltStore struct {
 	// enqueued wakes the outbound worker (capacity 1: one pending wake-up
 	// covers any number of commits).
 	enqueued chan struct{}
+	// index answers Search (bolt_index.go); its zero value is ready.
+	index searchIndex
 }
 
 var _ Store = (*BoltStore)(nil)

@@ -2,62 +2,56 @@ package tickets
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 )
 
-// Search implements Store. This first version scans every ticket and its
-// messages; it is the reference an index must agree with.
+// Search implements Store from the in-memory search index (bolt_index.go):
+// the first search builds it, each one catches it up with the change log
+// and answers in the same read transaction. Text words must each be a
+// prefix of a word of the subject or of a message from the customer or an
+// analyst (internal notes are not searched, see searchable).
 func (s *BoltStore) Search(ctx context.Context, q Query) (Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	words := SearchWords(q.Text)
-	page := Page{Counts: map[Status]int{}}
-	err := s.View(ctx, func(v View) error {
-		f := q.Filter
-		f.Limit = 0
-		st := f.Status
-		f.Status = ""
-		all, err := v.Tickets(f)
-		if err != nil {
-			return err
-		}
-		for _, tk := range all {
-			if len(words) > 0 {
-				d, err := v.Detail(tk.Key)
-				if err != nil {
-					return err
-				}
-				if !matchesWords(d, words) {
-					continue
-				}
+	if err := s.index.acquire(ctx); err != nil {
+		return Page{}, fmt.Errorf("search: %w", err)
+	}
+	defer s.index.release()
+	var page Page
+	err := s.index.use(ctx, s.db, func(d *indexData, tx *bolt.Tx) error {
+		nums, total, counts := d.query(q)
+		page = Page{Total: total, Counts: counts}
+		b := tx.Bucket(bTickets)
+		for _, n := range nums {
+			var tk Ticket
+			if err := json.Unmarshal(b.Get(u64(n)), &tk); err != nil {
+				return fmt.Errorf("decode ticket %d: %w", n, err)
 			}
-			page.Counts[tk.Status]++
-			if st != "" && tk.Status != st {
-				continue
-			}
-			if page.Total >= q.Offset && len(page.Tickets) < q.Limit {
-				page.Tickets = append(page.Tickets, tk)
-			}
-			page.Total++
+			page.Tickets = append(page.Tickets, tk)
 		}
 		return nil
 	})
-	return page, err
+	if err != nil {
+		return Page{}, fmt.Errorf("search: %w", err)
+	}
+	return page, nil
 }
 
-func matchesWords(d TicketDetail, words []string) bool {
-	var b strings.Builder
-	b.WriteString(Fold(d.Subject))
-	for _, m := range d.Messages {
-		b.WriteByte(' ')
-		b.WriteString(Fold(m.Text))
+// WarmIndex builds the search index now, so that the first search after a
+// start does not wait for it: serve runs it in the background (a few
+// seconds for 100,000 tickets). Searches meanwhile wait for it, or for
+// their context.
+func (s *BoltStore) WarmIndex(ctx context.Context) error {
+	if err := s.index.acquire(ctx); err != nil {
+		return fmt.Errorf("warm search index: %w", err)
 	}
-	hay := b.String()
-	for _, w := range words {
-		if !strings.Contains(hay, w) {
-			return false
-		}
+	defer s.index.release()
+	if err := s.index.use(ctx, s.db, func(*indexData, *bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("warm search index: %w", err)
 	}
-	return true
+	return nil
 }

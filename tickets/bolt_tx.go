@@ -197,7 +197,7 @@ func (t *boltTx) addMessage(n uint64, m *Message) error {
 	if err := t.put(bMessages, pair(n, seq), m); err != nil {
 		return err
 	}
-	return t.indexMessageID(m.MessageID, n)
+	return t.changed(n, t.indexMessageID(m.MessageID, n)) // search: log the change (bolt_changes.go)
 }
 
 func (t *boltTx) indexMessageID(messageID string, n uint64) error {
@@ -216,7 +216,7 @@ func (t *boltTx) addEvent(n uint64, e Event) error {
 	if err != nil {
 		return fmt.Errorf("add event: %w", err)
 	}
-	return t.put(bEvents, pair(n, seq), e)
+	return t.changed(n, t.put(bEvents, pair(n, seq), e)) // search: log the change (bolt_changes.go)
 }
 
 func (t *boltTx) Enqueue(e *OutboxEntry) error {

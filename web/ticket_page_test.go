@@ -36,7 +36,7 @@ func TestTicketPageShowsThreadAndHistory(t *testing.T) {
 		`href="/tickets/`+e.a.Key+`/attachments/1.1"`, // the attachment as a download link
 		"Anexos não aceitos:", "setup&lt;script&gt;.exe: tipo não permitido",
 		"Mensagem completa como recebida", "&gt; citação antiga",
-		"Situação: Aberto → Aguardando cliente", "Aberto (Aberto)",
+		"Situação: Aberto → Aguardando cliente", "Chamado aberto (Aberto)",
 		`name="files" multiple accept=".pdf,.txt,.png"`, "pdf, txt, png", "1 MiB",
 		`<option value="waiting_customer" selected>`, `<option value="Financeiro">`)
 	if a := b.get("/tickets/SUP-9999"); a.code != http.StatusNotFound {

@@ -126,6 +126,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		wg.Go(func() { _ = p.Run(ctx) })
 	}
 	if webLn != nil {
+		wg.Go(func() { keepIndexWarm(ctx, st, log.With("component", "search")) })
 		hs := &http.Server{
 			Handler:           ws,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,66 @@
+package tickets
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bChanges is the change log: sequence → ticket number, one 16-byte entry
+// whenever a ticket gets an event or a message (every change of a ticket
+// is one or the other). Writers only append to it; the search index reads
+// it to learn which tickets to read again, so that a write never pays for
+// indexing. The bucket is made by the first write that needs it: a store
+// from before it existed simply has no entries, and the index then starts
+// from a full scan.
+var bChanges = []byte("changes")
+
+// changed returns err, or when it is nil records in the change log that
+// ticket n changed. It takes the error of the write it follows so that the
+// call sites in bolt_tx.go stay one line each.
+func (t *boltTx) changed(n uint64, err error) error {
+	if err != nil {
+		return err
+	}
+	b := t.tx.Bucket(bChanges)
+	if b == nil {
+		if b, err = t.tx.CreateBucketIfNotExists(bChanges); err != nil {
+			return fmt.Errorf("create change log: %w", err)
+		}
+	}
+	b.FillPercent = appendFill
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("change log of ticket %d: %w", n, err)
+	}
+	if err := b.Put(u64(seq), u64(n)); err != nil {
+		return fmt.Errorf("change log of ticket %d: %w", n, err)
+	}
+	return nil
+}
+
+// changesEnd is the sequence of the last entry of the change log.
+func changesEnd(tx *bolt.Tx) uint64 {
+	if b := tx.Bucket(bChanges); b != nil {
+		return b.Sequence()
+	}
+	return 0
+}
+
+// changesSince calls fn with the ticket number of every change log entry
+// after seq, in order, and returns the sequence of the last.
+func changesSince(tx *bolt.Tx, seq uint64, fn func(n uint64)) uint64 {
+	b := tx.Bucket(bChanges)
+	if b == nil {
+		return seq
+	}
+	c := b.Cursor()
+	for k, v := c.Seek(u64(seq + 1)); k != nil; k, v = c.Next() {
+		if len(k) == 8 && len(v) == 8 {
+			fn(binary.BigEndian.Uint64(v))
+			seq = binary.BigEndian.Uint64(k)
+		}
+	}
+	return seq
+}
