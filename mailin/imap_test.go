@@ -332,7 +332,11 @@ func TestPollerUIDValidityChange(t *testing.T) {
 	}
 	stop = runPoller(t, g, st, pollerOptions(srv.addr, "seen"))
 	defer stop()
-	eventually(t, "the recreated mailbox", func() bool { return inboundCount(t, st, tickets.Duplicate) == 3 && countTickets(t, st) == 4 })
+	// The mailbox state is saved after each message's commit and flag, so
+	// it is waited for too, not read at the moment the tickets are there.
+	eventually(t, "the recreated mailbox", func() bool {
+		return inboundCount(t, st, tickets.Duplicate) == 3 && countTickets(t, st) == 4 && mailboxState(t, st).LastUID == 4
+	})
 	if ms := mailboxState(t, st); ms.UIDValidity == before || ms.LastUID != 4 {
 		t.Fatalf("state after UIDVALIDITY change: %+v (was %d)", ms, before)
 	}
