@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/encoding/htmlindex"
 
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
@@ -198,7 +201,11 @@ func readHeaders(raw []byte) []header {
 		raw = raw[:maxHeaderBytes]
 	}
 	dec := mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
-		return nil, errors.New("charset not decoded here: " + charset)
+		enc, err := htmlindex.Get(charset) // the WHATWG names and aliases mail uses
+		if err != nil || enc == nil {
+			return nil, fmt.Errorf("unknown charset %q", charset)
+		}
+		return enc.NewDecoder().Reader(input), nil
 	}}
 	var out []header
 	sc := bufio.NewScanner(bytes.NewReader(raw))
