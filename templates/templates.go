@@ -93,6 +93,7 @@ import (
 	"sort"
 	"strings"
 	texttemplate "text/template"
+	"time"
 )
 
 // embedded holds the default templates. It is only read.
@@ -105,6 +106,8 @@ var embedded embed.FS
 type Set struct {
 	mail map[string]mailPair // by "<lang>/<kind>"
 	web  webSet
+	// loc is the zone times are shown in (the pages' "when").
+	loc *time.Location
 }
 
 type mailPair struct {
@@ -121,7 +124,15 @@ type source struct {
 
 // New loads the embedded templates, replaced file by file by those found
 // under dir when dir is not "", and parses and checks them all.
-func New(dir string) (*Set, error) {
+func New(dir string) (*Set, error) { return NewIn(dir, time.Local) }
+
+// NewIn is New with the times of pages shown in loc: the help desk's zone
+// (the configuration's timezone), not the server's, which in a container
+// is often UTC.
+func NewIn(dir string, loc *time.Location) (*Set, error) {
+	if loc == nil {
+		loc = time.Local
+	}
 	files, err := readEmbedded()
 	if err != nil {
 		return nil, err
@@ -131,7 +142,7 @@ func New(dir string) (*Set, error) {
 			return nil, err
 		}
 	}
-	s := &Set{mail: make(map[string]mailPair)}
+	s := &Set{mail: make(map[string]mailPair), loc: loc}
 	for _, lang := range Languages() {
 		if err := s.parseMail(lang, files); err != nil {
 			return nil, err

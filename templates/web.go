@@ -83,7 +83,7 @@ func (s *Set) parseWeb(files map[string]source) error {
 		return fmt.Errorf("templates: embedded web/layout.html is missing")
 	}
 	for _, lang := range Languages() {
-		root, err := htmltemplate.New("web/layout.html").Funcs(webFuncs(lang, s.web.labels[lang])).Parse(layout.body)
+		root, err := htmltemplate.New("web/layout.html").Funcs(webFuncs(lang, s.web.labels[lang], s.loc)).Parse(layout.body)
 		if err != nil {
 			return fmt.Errorf("templates: %s: %w", layout.origin, err)
 		}
@@ -145,7 +145,7 @@ func parseLabels(body string) (map[string]string, error) {
 	return out, nil
 }
 
-func webFuncs(lang string, labels map[string]string) htmltemplate.FuncMap {
+func webFuncs(lang string, labels map[string]string, loc *time.Location) htmltemplate.FuncMap {
 	m := htmltemplate.FuncMap(commonFuncs(lang))
 	m["L"] = func(key string) (string, error) {
 		v, ok := labels[key]
@@ -154,21 +154,21 @@ func webFuncs(lang string, labels map[string]string) htmltemplate.FuncMap {
 		}
 		return v, nil
 	}
-	m["when"] = func(t time.Time) string { return formatTime(lang, t) }
+	m["when"] = func(t time.Time) string { return formatTime(lang, t.In(loc)) }
 	m["size"] = HumanBytes
 	return m
 }
 
-// formatTime writes a time as people of the language expect it, in the
-// server's zone; the zero time (never) is "".
+// formatTime writes a time as people of the language expect it, in its
+// own zone; the zero time (never) is "".
 func formatTime(lang string, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	if l, _ := canonLang(lang); l == "pt-BR" {
-		return t.Local().Format("02/01/2006 15:04")
+		return t.Format("02/01/2006 15:04")
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return t.Format("2006-01-02 15:04")
 }
 
 // HumanBytes writes a size for people: 512 bytes, 12 KiB, 8 MiB.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWebLabelsInEveryLanguage(t *testing.T) {
@@ -111,6 +112,29 @@ func TestHumanBytes(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1 KiB", 1536: "1.5 KiB", 8 << 20: "8 MiB"} {
 		if got := HumanBytes(n); got != want {
 			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestTimesInTheHelpDesksZone: pages show times in the configured zone,
+// in each language's format, whatever the server's zone.
+func TestTimesInTheHelpDesksZone(t *testing.T) {
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewIn("", sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 18, 32, 0, 0, time.UTC)
+	for lang, want := range map[string]string{"pt-BR": "01/12/2026 15:32", "en": "2026-12-01 15:32"} {
+		when := webFuncs(lang, nil, s.loc)["when"].(func(time.Time) string)
+		if got := when(at); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+		if got := when(time.Time{}); got != "" {
+			t.Errorf("%s: the zero time is %q, want nothing", lang, got)
 		}
 	}
 }

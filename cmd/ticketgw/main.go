@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	_ "time/tzdata" // the timezone key works where the system has no zone files
 )
 
 // Exit codes (sysexits.h), part of the CLI contract: an MTA pipe retries on

@@ -166,7 +166,11 @@ func (e *env) serve(ctx context.Context, args []string) int {
 // rendered once here so that a broken override stops the start), uploads
 // under [attachments], and held mail decided by the ingester.
 func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log *slog.Logger) (*web.Server, error) {
-	tpl, err := templates.New(cfg.TemplatesDir)
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := templates.NewIn(cfg.TemplatesDir, loc)
 	if err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)
 	}

@@ -37,6 +37,9 @@ type Config struct {
 	FirstTicketNumber uint64 `toml:"first_ticket_number"`
 	// Senders says who may open tickets: SendersAnyone or SendersRegistered.
 	Senders string `toml:"senders"`
+	// Timezone is the IANA zone the pages show times in
+	// ("America/Sao_Paulo"); "" is the server's own.
+	Timezone string `toml:"timezone"`
 	// TemplatesDir holds operator overrides of the embedded email (and
 	// page) templates, by the same relative path; "" uses the embedded ones.
 	TemplatesDir string `toml:"templates_dir"`
@@ -299,4 +302,16 @@ func (d Duration) MarshalText() ([]byte, error) {
 		s = s[:len(s)-2]
 	}
 	return []byte(s), nil
+}
+
+// Location is the zone of Timezone: the server's own when it is "".
+func (c *Config) Location() (*time.Location, error) {
+	if strings.TrimSpace(c.Timezone) == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(strings.TrimSpace(c.Timezone))
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	return loc, nil
 }

@@ -91,6 +91,9 @@ func (v *validator) top(c *Config) {
 		v.add("first_ticket_number", "must be from 1 to %d", int64(math.MaxInt64))
 	}
 	v.oneOf("senders", c.Senders, SendersAnyone, SendersRegistered)
+	if _, err := c.Location(); err != nil {
+		v.add("timezone", "%q is not a time zone such as America/Sao_Paulo or UTC", c.Timezone)
+	}
 }
 
 func (v *validator) baseURL(s string) {

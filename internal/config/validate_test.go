@@ -57,6 +57,7 @@ func TestValidationErrors(t *testing.T) {
 		{"base_url bad", `base_url = "http://x.com/%zz"`, `base_url: "http://x.com/%zz" is not a URL`},
 		{"language", `language = "pt"`, `language: "pt" is not one of pt-BR, en`},
 		{"senders", `senders = "everyone"`, `senders: "everyone" is not one of anyone, registered`},
+		{"timezone", `timezone = "America/Recife-Centro"`, `timezone: "America/Recife-Centro" is not a time zone`},
 		{"prefix lower", `ticket_prefix = "sup"`, `ticket_prefix: "sup" must be 1 to 10 characters`},
 		{"prefix empty", `ticket_prefix = ""`, `ticket_prefix: "" must be 1 to 10`},
 		{"prefix long", `ticket_prefix = "ABCDEFGHIJK"`, `ticket_prefix: "ABCDEFGHIJK"`},
