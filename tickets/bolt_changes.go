@@ -1,6 +1,8 @@
 package tickets
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -11,7 +13,8 @@ import (
 // whenever a ticket gets an event or a message (every change of a ticket
 // is one or the other). Writers only append to it; the search index reads
 // it to learn which tickets to read again, so that a write never pays for
-// indexing. The bucket is made by the first write that needs it: a store
+// indexing; WarmIndex drops the entries the index has applied, so the log
+// stays small. The bucket is made by the first write that needs it: a store
 // from before it existed simply has no entries, and the index then starts
 // from a full scan.
 var bChanges = []byte("changes")
@@ -63,4 +66,46 @@ func changesSince(tx *bolt.Tx, seq uint64, fn func(n uint64)) uint64 {
 		}
 	}
 	return seq
+}
+
+// pruneChunk bounds the entries one pruning transaction deletes, so that
+// ingest never waits long behind it.
+const pruneChunk = 10000
+
+// pruneChanges deletes the change log's entries up to seq once the index
+// has applied them: it never reads them again, and a new process builds
+// its own index from the tickets. The log's sequence is the bucket's, so
+// deleting entries does not move it.
+func (s *BoltStore) pruneChanges(ctx context.Context, upTo uint64) error {
+	for {
+		n := 0
+		err := s.commits.submit(func(tx *bolt.Tx) error {
+			n = 0
+			b := tx.Bucket(bChanges)
+			if b == nil {
+				return nil
+			}
+			var keys [][]byte
+			c := b.Cursor()
+			for k, _ := c.First(); k != nil && len(keys) < pruneChunk; k, _ = c.Next() {
+				if len(k) == 8 && binary.BigEndian.Uint64(k) > upTo {
+					break
+				}
+				keys = append(keys, bytes.Clone(k)) // outlives the cursor's page
+			}
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			n = len(keys)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("prune change log: %w", err)
+		}
+		if n < pruneChunk || ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }

@@ -43,15 +43,21 @@ func (s *BoltStore) Search(ctx context.Context, q Query) (Page, error) {
 
 // WarmIndex builds the search index now, so that the first search after a
 // start does not wait for it: serve runs it in the background (a few
-// seconds for 100,000 tickets). Searches meanwhile wait for it, or for
-// their context.
+// seconds for 100,000 tickets), and then every few seconds to catch up.
+// Searches meanwhile wait for it, or for their context. It then drops the
+// change log entries the index has applied.
 func (s *BoltStore) WarmIndex(ctx context.Context) error {
 	if err := s.index.acquire(ctx); err != nil {
 		return fmt.Errorf("warm search index: %w", err)
 	}
-	defer s.index.release()
-	if err := s.index.use(ctx, s.db, func(*indexData, *bolt.Tx) error { return nil }); err != nil {
+	var applied uint64
+	err := s.index.use(ctx, s.db, func(d *indexData, _ *bolt.Tx) error {
+		applied = d.seq
+		return nil
+	})
+	s.index.release()
+	if err != nil {
 		return fmt.Errorf("warm search index: %w", err)
 	}
-	return nil
+	return s.pruneChanges(ctx, applied)
 }

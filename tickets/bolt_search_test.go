@@ -397,3 +397,63 @@ func updateRandomly(ctx context.Context, st Store, r *rand.Rand, keys *[]string)
 		return err
 	})
 }
+
+// TestWarmIndexPrunesChangeLog: the entries the index applied are dropped,
+// the log's sequence keeps counting, and the changes made afterwards are
+// still found, by this index and by one built anew after a restart.
+func TestWarmIndexPrunesChangeLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	st := openTest(t, path, Options{})
+	ctx := context.Background()
+	entries := func() (n int, end uint64) {
+		t.Helper()
+		if err := st.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(bChanges); b != nil {
+				n = b.Stats().KeyN
+			}
+			end = changesEnd(tx)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n, end
+	}
+	for range 30 {
+		create(t, st, "ana@x.com")
+	}
+	if n, _ := entries(); n < 30 {
+		t.Fatalf("%d change log entries before warming, want at least 30", n)
+	}
+	if err := st.WarmIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, end := entries()
+	if n != 0 || end < 30 {
+		t.Fatalf("after warming: %d entries, sequence %d; want none left and the sequence kept", n, end)
+	}
+	tk := create(t, st, "beto@x.com")
+	if err := st.Update(ctx, func(tx Tx) error {
+		_, err := tx.SetStatus(tk.Key, "carla", StatusResolved)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := entries(); n == 0 {
+		t.Fatal("the new changes were not logged")
+	}
+	checkSearch(t, st, Query{Filter: Filter{Status: StatusResolved}})
+	if p, err := st.Search(ctx, Query{Filter: Filter{Requester: "beto@x.com", Status: StatusResolved}}); err != nil || p.Total != 1 {
+		t.Fatalf("the change after pruning: %+v %v", p, err)
+	}
+	if err := st.WarmIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := entries(); n != 0 {
+		t.Fatalf("%d entries left after the second warm-up", n)
+	}
+	st.Close()
+	st = openTest(t, path, Options{})
+	if p, err := st.Search(ctx, Query{}); err != nil || p.Total != 31 || p.Counts[StatusResolved] != 1 {
+		t.Fatalf("after a restart: %+v %v", p, err)
+	}
+}
