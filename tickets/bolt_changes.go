@@ -77,7 +77,17 @@ const pruneChunk = 10000
 // its own index from the tickets. The log's sequence is the bucket's, so
 // deleting entries does not move it.
 func (s *BoltStore) pruneChanges(ctx context.Context, upTo uint64) error {
-	for {
+	due := false // nothing to drop: no write, no commit
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bChanges); b != nil {
+			k, _ := b.Cursor().First()
+			due = len(k) == 8 && binary.BigEndian.Uint64(k) <= upTo
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("prune change log: %w", err)
+	}
+	for due {
 		n := 0
 		err := s.commits.submit(func(tx *bolt.Tx) error {
 			n = 0
@@ -108,4 +118,5 @@ func (s *BoltStore) pruneChanges(ctx context.Context, upTo uint64) error {
 			return ctx.Err()
 		}
 	}
+	return nil
 }
