@@ -23,7 +23,7 @@ func corpusOptions() mailin.Options {
 			{Email: "financeiro@acme.com.br", Department: "Financeiro", Type: tickets.TypeSupport},
 		},
 		TicketPrefix: "SUP",
-		Attachments: mailin.AttachmentPolicy{
+		Attachments: tickets.AttachmentPolicy{
 			MaxBytes: 8 << 20,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
 		},

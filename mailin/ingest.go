@@ -30,7 +30,7 @@ type Options struct {
 	// RegisteredOnly holds mail from senders who are not registered
 	// customers (senders = "registered").
 	RegisteredOnly bool
-	Attachments    AttachmentPolicy
+	Attachments    tickets.AttachmentPolicy
 	Limits         Limits
 	Logger         *slog.Logger
 	// Now is the clock; tests set it.
@@ -203,7 +203,7 @@ func (d *delivery) prepare() {
 	if isForward(p.Subject, o.TicketPrefix) {
 		d.newText = quote.StripSignature(p.Text)
 	}
-	d.kept, d.refused = o.Attachments.apply(p.Attachments)
+	d.kept, d.refused = applyPolicy(o.Attachments, p.Attachments)
 }
 
 // commit runs inside the transaction. It may run more than once (grouped

@@ -158,7 +158,7 @@ func TestParseAttachmentOverLimit(t *testing.T) {
 	if len(a.Data) != 10 || a.Size != 100 {
 		t.Fatalf("kept %d of %d", len(a.Data), a.Size)
 	}
-	kept, refused := AttachmentPolicy{MaxBytes: 50, Allowed: []string{"zip"}}.apply(p.Attachments)
+	kept, refused := applyPolicy(tickets.AttachmentPolicy{MaxBytes: 50, Allowed: []string{"zip"}}, p.Attachments)
 	if len(kept) != 0 || len(refused) != 1 || !strings.HasPrefix(refused[0].Reason, tickets.RefusedSize) {
 		t.Fatalf("kept %+v refused %+v", kept, refused)
 	}

@@ -89,7 +89,7 @@ func (e *env) open() {
 			{Email: "financeiro@acme.com.br", Department: "Financeiro", Type: tickets.TypeSupport},
 		},
 		TicketPrefix: "SUP",
-		Attachments:  mailin.AttachmentPolicy{MaxBytes: 8 << 20, Allowed: []string{"pdf", "png", "zip", "txt"}},
+		Attachments:  tickets.AttachmentPolicy{MaxBytes: 8 << 20, Allowed: []string{"pdf", "png", "zip", "txt"}},
 		Now:          e.clock.Now,
 	})
 	if err != nil {

@@ -153,7 +153,7 @@ func (s *Server) action(h func(http.ResponseWriter, *http.Request, *session)) ht
 func (s *Server) readForm(w http.ResponseWriter, r *http.Request, sess *session, back string) bool {
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		r.Body = http.MaxBytesReader(w, r.Body, s.opts.Attachments.bodyLimit())
+		r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(s.opts.Attachments))
 		err = r.ParseMultipartForm(4 << 20)
 	} else {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)

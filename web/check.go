@@ -32,7 +32,7 @@ func (s *Server) CheckPages() error {
 	rows := []ticketRow{{Ticket: tk, URL: "/x"}}
 	pg := pager{From: 1, To: 1, Total: 3, PrevURL: "/p", NextURL: "/n"}
 	tabs := statusTabs(map[tickets.Status]int{tickets.StatusOpen: 1}, "", func(string) string { return "/x" })
-	up := s.opts.Attachments.view()
+	up := uploadPolicyView(s.opts.Attachments)
 	in := tickets.Inbound{ID: 1, ReceivedAt: now, From: "f", Subject: "s", Reason: "unknown-sender", Target: "SUP-1", Text: "t", Problems: []string{"p"}, Outcome: tickets.Held}
 	ob := []tickets.OutboxEntry{{ID: 1, Kind: "reply", Ticket: "SUP-1", To: "r@x", CreatedAt: now, NextAttempt: now, LastError: "e"}}
 	data := map[string]any{

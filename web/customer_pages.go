@@ -78,7 +78,7 @@ func (s *Server) customerTicketView(r *http.Request, key, token string) (d custo
 		d.ListURL = "/me?" + url.Values{"k": {tickets.CustomerToken(secret, detail.Requester)}}.Encode()
 	}
 	d.Closing = detail.Status.AfterCustomerReply() != detail.Status
-	d.Upload = s.opts.Attachments.view()
+	d.Upload = uploadPolicyView(s.opts.Attachments)
 	return d, true, nil
 }
 

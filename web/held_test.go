@@ -32,7 +32,7 @@ func TestHeldMail(t *testing.T) {
 	g, err = mailin.New(e.st, mailin.Options{
 		Addresses:    []mailin.Address{{Email: "suporte@acme.com.br", Department: "Suporte", Type: tickets.TypeSupport}},
 		TicketPrefix: "SUP", RegisteredOnly: true,
-		Attachments: mailin.AttachmentPolicy{MaxBytes: 1 << 20, Allowed: []string{"pdf"}},
+		Attachments: tickets.AttachmentPolicy{MaxBytes: 1 << 20, Allowed: []string{"pdf"}},
 	})
 	if err != nil {
 		t.Fatal(err)

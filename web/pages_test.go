@@ -96,7 +96,7 @@ func newPageEnv(t *testing.T, edit ...func(*web.Options)) *pageEnv {
 	}
 	_ = e.st.View(ctx, func(v tickets.View) error { e.secret, err = v.Secret(); return err })
 	e.opts = web.Options{BaseURL: "http://support.example", Language: "pt-BR", Now: e.clock.Now,
-		Attachments: web.AttachmentPolicy{MaxBytes: 1 << 20, Allowed: []string{"pdf", "txt", "png"}},
+		Attachments: tickets.AttachmentPolicy{MaxBytes: 1 << 20, Allowed: []string{"pdf", "txt", "png"}},
 		Departments: []string{"Suporte", "Financeiro"}}
 	for _, f := range edit {
 		f(&e.opts)

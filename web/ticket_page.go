@@ -122,7 +122,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, sess *sessio
 		Events:       d.Events,
 		RequesterURL: "/tickets?" + url.Values{"requester": {d.Requester}}.Encode(),
 		Departments:  s.opts.Departments,
-		Upload:       s.opts.Attachments.view(),
+		Upload:       uploadPolicyView(s.opts.Attachments),
 	}
 	for _, st := range tickets.Statuses() {
 		data.Statuses = append(data.Statuses, string(st))

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -14,20 +13,11 @@ import (
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
-// AttachmentPolicy bounds the files uploaded from the pages: the
-// configuration's [attachments], the same as for mail.
-type AttachmentPolicy struct {
-	// MaxBytes caps one file.
-	MaxBytes int64
-	// Allowed are file name extensions, lower case without the dot.
-	Allowed []string
-}
-
 // maxUploadFiles caps the files of one reply.
 const maxUploadFiles = 10
 
 // bodyLimit caps a whole upload: every file at its largest, and the text.
-func (p AttachmentPolicy) bodyLimit() int64 { return maxUploadFiles*p.MaxBytes + 1<<20 }
+func bodyLimit(p tickets.AttachmentPolicy) int64 { return maxUploadFiles*p.MaxBytes + 1<<20 }
 
 // uploadView is what a page says of the policy beside the file field.
 type uploadView struct {
@@ -36,7 +26,7 @@ type uploadView struct {
 	MaxSize string
 }
 
-func (p AttachmentPolicy) view() uploadView {
+func uploadPolicyView(p tickets.AttachmentPolicy) uploadView {
 	exts := make([]string, len(p.Allowed))
 	for i, e := range p.Allowed {
 		exts[i] = "." + e
@@ -63,14 +53,15 @@ func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused st
 		n++
 		name := cleanFilename(fh.Filename)
 		ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
-		switch {
-		case n > maxUploadFiles:
+		if n > maxUploadFiles {
 			why = append(why, fmt.Sprintf("%s: > %d", name, maxUploadFiles))
 			continue
-		case !slices.Contains(pol.Allowed, ext):
+		}
+		switch pol.Refuses(name, fh.Size) {
+		case tickets.RefusedType:
 			why = append(why, name+": "+s.tpl.Label(s.opts.Language, "refused.type"))
 			continue
-		case fh.Size > pol.MaxBytes:
+		case tickets.RefusedSize:
 			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
 			continue
 		}

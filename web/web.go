@@ -42,7 +42,7 @@ type Options struct {
 	// Attachments is the policy for files uploaded from the pages: the
 	// same [attachments] as for mail, so that a file refused by email is
 	// not let in through the page. The zero policy is the default one.
-	Attachments AttachmentPolicy
+	Attachments tickets.AttachmentPolicy
 	// Departments are offered when changing a ticket's department: the
 	// departments of the configured addresses.
 	Departments []string

@@ -68,7 +68,7 @@ func ingestOptions(cfg *config.Config, log *slog.Logger) (mailin.Options, error)
 	opts := mailin.Options{
 		TicketPrefix:   cfg.TicketPrefix,
 		RegisteredOnly: cfg.Senders == "registered",
-		Attachments:    mailin.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Attachments:    tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
 		Logger:         log,
 	}
 	for i, a := range cfg.Addresses {

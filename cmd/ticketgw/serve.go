@@ -185,7 +185,7 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 		Logger:      log.With("component", "web"),
 		Language:    cfg.Language,
 		Templates:   tpl,
-		Attachments: web.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Attachments: tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
 		Departments: departments,
 		Held:        heldMail{g},
 	})
