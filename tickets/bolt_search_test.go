@@ -32,8 +32,8 @@ func TestFoldTokensAgreesWithSearchWords(t *testing.T) {
 		s := randText(r, pieces, r.IntN(12))
 		var got []string
 		foldTokens(s, nil, func(w []byte) { got = append(got, string(w)) })
-		if want := SearchWords(s); !slices.Equal(got, want) {
-			t.Fatalf("foldTokens(%q) = %q, SearchWords = %q", s, got, want)
+		if want := searchWords(s); !slices.Equal(got, want) {
+			t.Fatalf("foldTokens(%q) = %q, searchWords = %q", s, got, want)
 		}
 	}
 }

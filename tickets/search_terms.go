@@ -6,7 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// Search terms. A text is cut into the words SearchWords makes of Fold(text);
+// Search terms. A text is lower-cased, its Latin letters lose their accents
+// (unaccent), and it is cut into words of letters, digits and ".@-_";
 // each word is trimmed of the joiners ".@-_" at its ends (so "fim." is
 // "fim") and indexed whole and from after each joiner inside it, so that
 // "cliente" finds "maria@cliente.com.br" and "1042" finds "sup-1042". A
@@ -25,7 +26,7 @@ const (
 // customer must not learn a note's words by probing.
 func searchable(d Direction) bool { return d != DirNote }
 
-// foldTokens calls fn with each word of SearchWords(Fold(s)), folding
+// foldTokens calls fn with each word of s, folded as above, folding
 // without building the folded string: the index folds every message. buf is
 // scratch space, returned for reuse; fn must not keep the slice.
 func foldTokens(s string, buf []byte, fn func([]byte)) []byte {
@@ -61,8 +62,7 @@ func foldTokens(s string, buf []byte, fn func([]byte)) []byte {
 	return buf
 }
 
-// foldRune is what Fold makes of r, and whether SearchWords keeps it in a
-// word.
+// foldRune is what folding makes of r, and whether it belongs in a word.
 func foldRune(r rune) (string, bool) {
 	r = unicode.ToLower(r)
 	if f, ok := unaccent[r]; ok {
@@ -90,7 +90,7 @@ var latinWord = func() (t [latinRunes]string) {
 	return t
 }()
 
-// asciiWord folds the ASCII characters SearchWords keeps in words (letters
+// asciiWord folds the ASCII characters kept in words (letters
 // lower-cased); the others are 0. It is never written after init.
 var asciiWord = func() (t [utf8.RuneSelf]byte) {
 	for c := byte('0'); c <= '9'; c++ {
@@ -105,7 +105,7 @@ var asciiWord = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
-// isJoiner tells the characters SearchWords keeps inside words.
+// isJoiner tells the characters kept inside words besides letters and digits.
 func isJoiner(c byte) bool { return c == '@' || c == '.' || c == '-' || c == '_' }
 
 // trimTerm takes the joiners off both ends of a folded word.
