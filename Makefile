@@ -45,7 +45,6 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzSubject$$' -fuzztime=$(call fuzzbudget,90000x) ./mailin/
 	$(GO) test -run='^$$' -fuzz='^FuzzStrip$$' -fuzztime=$(call fuzzbudget,100000x) ./mailin/quote/
 	$(GO) test -run='^$$' -fuzz='^FuzzConvert$$' -fuzztime=$(call fuzzbudget,150000x) ./mailin/htmltext/
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeFields$$' -fuzztime=$(call fuzzbudget,150000x) ./tickets/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

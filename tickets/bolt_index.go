@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -281,7 +282,7 @@ func (d *indexData) apply(tx *bolt.Tx, n uint64) error {
 		return nil
 	}
 	var f ticketFields
-	if err := decodeTicketFields(data, &f); err != nil {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return fmt.Errorf("decode ticket %d: %w", n, err)
 	}
 	subject := maphash.String(d.seed, f.Subject)
@@ -335,7 +336,7 @@ func (d *indexData) indexMessages(tx *bolt.Tx, ri uint32) error {
 			continue
 		}
 		var m messageFields
-		if err := decodeMessageFields(v, &m); err != nil {
+		if err := json.Unmarshal(v, &m); err != nil {
 			return fmt.Errorf("decode message of ticket %d: %w", r.num, err)
 		}
 		if searchable(m.Direction) {
