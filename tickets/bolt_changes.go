@@ -21,9 +21,10 @@ var bChanges = []byte("changes")
 
 // changed returns err, or when it is nil records in the change log that
 // ticket n changed. It takes the error of the write it follows so that the
-// call sites in bolt_tx.go stay one line each.
+// call sites in bolt_tx.go stay one line each. The index re-reads a logged
+// ticket whole, so one entry per ticket and transaction is enough.
 func (t *boltTx) changed(n uint64, err error) error {
-	if err != nil {
+	if err != nil || t.logged == n {
 		return err
 	}
 	b := t.tx.Bucket(bChanges)
@@ -40,6 +41,7 @@ func (t *boltTx) changed(n uint64, err error) error {
 	if err := b.Put(u64(seq), u64(n)); err != nil {
 		return fmt.Errorf("change log of ticket %d: %w", n, err)
 	}
+	t.logged = n
 	return nil
 }
 

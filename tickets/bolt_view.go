@@ -18,6 +18,9 @@ type boltTx struct {
 	tx       *bolt.Tx
 	opts     *Options
 	enqueued bool // an outbox entry was added
+	// logged is the ticket whose change this transaction logged last: a
+	// new ticket's event and first message need one entry, not two.
+	logged uint64
 }
 
 func (t *boltTx) get(bucket, key []byte, v any) error {
