@@ -17,6 +17,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("From: a@b\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\n--x--"))
 	f.Add([]byte{})
+	f.Add([]byte("From maria@cliente.com.br Thu Dec  3 07:00:00 2026\nFrom: maria@cliente.com.br\nSubject: x\n\nbody\n"))
+	f.Add([]byte("From: maria@cliente.com.br\rSubject: cr only\r\rbody\r"))
+	f.Add([]byte("From: a@b\r\nX-Bad: a\x00b\r\nSubj\xe9ct: y\r\n\r\nbody"))
+	f.Add([]byte("  \r\nFrom: a@b\r\nSubject: leading space\r\n\r\nbody"))
+	f.Add([]byte("From: a@b\r\nContent-Type: multipart/mixed\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nhi\r\n--zz--\r\n"))
+	f.Add([]byte("From: maria@example.com <attacker@evil.com>, \"x, y\" <z@w>\r\n\r\n"))
 	lim := DefaultLimits()
 	lim.MaxParts = 50
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -242,7 +242,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.l.opts.Logger.Info("smtp recipient refused", "client", s.client, "rcpt", to)
 		return errNoSuchUser
 	}
-	s.rcpts = append(s.rcpts, strings.ToLower(to))
+	s.rcpts = append(s.rcpts, tickets.NormalizeEmail(to))
 	return nil
 }
 

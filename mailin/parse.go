@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/ticketgw/ticketgw/mailin/htmltext"
+	"github.com/ticketgw/ticketgw/tickets"
 )
 
 // Limits bound what parsing one message may cost, so that hostile mail
@@ -77,17 +77,21 @@ type Part struct {
 	Size int64
 }
 
-// ErrUnparseable says the input is not an email at all (empty, binary, no
-// header): it is held, never dropped.
+// ErrUnparseable says the input is not an email at all: empty, or with no
+// header field even after a lenient reading (an mbox envelope line
+// skipped, lone CRs taken as line ends, NULs removed, malformed lines
+// dropped). Such input is held, never dropped.
 var ErrUnparseable = errors.New("not an email message")
 
 // Parse decodes one raw email. It fails only with ErrUnparseable; every
-// other defect is recorded in Problems.
+// other defect, and every repair the lenient reading made, is recorded in
+// Problems. raw itself is never modified.
 func Parse(raw []byte, lim Limits) (*Parsed, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, fmt.Errorf("%w: empty input", ErrUnparseable)
 	}
-	ent, err := message.ReadWithOptions(bytes.NewReader(raw), &message.ReadOptions{MaxHeaderBytes: lim.MaxHeaderBytes})
+	in, repairs := readable(raw, lim.MaxHeaderBytes)
+	ent, err := message.ReadWithOptions(bytes.NewReader(in), &message.ReadOptions{MaxHeaderBytes: lim.MaxHeaderBytes})
 	if ent == nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnparseable, err)
 	}
@@ -95,6 +99,9 @@ func Parse(raw []byte, lim Limits) (*Parsed, error) {
 		return nil, fmt.Errorf("%w: no header fields", ErrUnparseable)
 	}
 	p := &Parsed{Header: gomail.Header{Header: ent.Header}}
+	for _, r := range repairs {
+		p.problem("%s", r)
+	}
 	if err != nil && !message.IsUnknownCharset(err) {
 		p.problem("top-level: %v", err)
 	}
@@ -115,7 +122,8 @@ func (p *Parsed) readHeader() {
 	h := p.Header
 	p.MediaType, _, _ = h.ContentType()
 	p.Subject = decodeHeader(h.Get("Subject"))
-	p.From, p.FromName = firstAddress(h.Get("From"))
+	from := sender(parseMailboxes(h.Get("From")), parseMailboxes(h.Get("Sender")))
+	p.From, p.FromName = from.addr, from.name
 	p.To = addressList(h.Get("To"))
 	p.Cc = addressList(h.Get("Cc"))
 	p.MessageID = firstMsgID(h.Get("Message-Id"))
@@ -126,59 +134,43 @@ func (p *Parsed) readHeader() {
 	}
 }
 
-var addrRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?`)
-
-// addressList reads an address header leniently: the RFC 5322 parser
-// first, and when the header is malformed, anything shaped like an address.
+// addressList is the canonical addresses of an address header.
 func addressList(v string) []string {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	v = validUTF8(v)
 	var out []string
-	if list, err := (&mail.AddressParser{WordDecoder: wordDecoder()}).ParseList(v); err == nil {
-		for _, a := range list {
-			out = append(out, strings.ToLower(a.Address))
-		}
-		return out
-	}
-	for _, a := range addrRE.FindAllString(v, 50) {
-		out = append(out, strings.ToLower(a))
+	for _, m := range parseMailboxes(v) {
+		out = append(out, m.addr)
 	}
 	return out
-}
-
-func firstAddress(v string) (addr, name string) {
-	if strings.TrimSpace(v) == "" {
-		return "", ""
-	}
-	v = validUTF8(v)
-	if a, err := (&mail.AddressParser{WordDecoder: wordDecoder()}).Parse(v); err == nil {
-		return strings.ToLower(a.Address), decodeHeader(a.Name)
-	}
-	if list := addressList(v); len(list) > 0 {
-		return list[0], ""
-	}
-	return "", ""
 }
 
 var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)
 
+// maxMsgIDs bounds the References a message may carry.
+const maxMsgIDs = 200
+
 // msgIDs reads In-Reply-To and References leniently: every <id> in order,
-// or bare tokens when a client left out the brackets.
+// or bare tokens when a client left out the brackets. An ID with a control
+// character is dropped: it could never match one we know, and it must not
+// reach the In-Reply-To or References of a mail we send.
 func msgIDs(v string) []string {
 	var out []string
-	for _, m := range msgIDRE.FindAllStringSubmatch(v, 200) {
-		out = append(out, m[1])
+	for _, m := range msgIDRE.FindAllStringSubmatch(v, maxMsgIDs) {
+		if validMsgID(m[1]) {
+			out = append(out, m[1])
+		}
 	}
-	if out == nil {
+	if out == nil && !strings.Contains(v, "<") {
 		for _, f := range strings.Fields(v) {
-			if strings.Contains(f, "@") && len(out) < 200 {
-				out = append(out, strings.Trim(f, "<>,"))
+			if f = strings.Trim(f, "<>,"); strings.Contains(f, "@") && validMsgID(f) && len(out) < maxMsgIDs {
+				out = append(out, f)
 			}
 		}
 	}
 	return out
+}
+
+func validMsgID(id string) bool {
+	return id != "" && !strings.ContainsFunc(id, isControl) && utf8.ValidString(id)
 }
 
 func firstMsgID(v string) string {
@@ -210,7 +202,15 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 		w.p.problem("nesting deeper than %d: inner parts not read", w.lim.MaxDepth)
 		return body{}
 	}
-	if mr := e.MultipartReader(); mr != nil {
+	asText := false
+	if strings.HasPrefix(mt, "multipart/") && params["boundary"] == "" {
+		if fixed, ok := w.guessBoundary(e, mt, params); ok {
+			e = fixed
+		} else {
+			mt, params, asText = "text/plain", nil, true
+		}
+	}
+	if mr := e.MultipartReader(); mr != nil && !asText {
 		return w.multipart(mt, mr, depth)
 	}
 	if w.parts >= w.lim.MaxParts {
@@ -220,8 +220,8 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 	if w.parts == w.lim.MaxParts {
 		w.p.problem("more than %d parts: the rest were not read", w.lim.MaxParts)
 	}
-	disp, dparams, _ := e.Header.ContentDisposition()
-	filename := partFilename(dparams, params)
+	disp, _, _ := e.Header.ContentDisposition()
+	filename := partFilename(e.Header)
 	isText := mt == "text/plain" || mt == "text/html" || mt == "text/enriched" || mt == ""
 	if mt == "message/rfc822" || mt == "message/global" {
 		if disp != "attachment" || filename == "" {
@@ -341,10 +341,7 @@ func (w *walker) attachment(e *message.Entity, mt, filename string) {
 		}
 	}
 	cid := strings.Trim(strings.TrimSpace(e.Header.Get("Content-Id")), "<>")
-	if mt == "" {
-		mt = "application/octet-stream"
-	}
-	w.p.Attachments = append(w.p.Attachments, Part{Filename: filename, ContentType: mt, ContentID: cid, Data: data, Size: n})
+	w.p.Attachments = append(w.p.Attachments, Part{Filename: filename, ContentType: tickets.FileType(filename, data), ContentID: cid, Data: data, Size: n})
 }
 
 // attachedMessage inlines a forwarded message/rfc822 part: its text joins
@@ -367,61 +364,4 @@ func (w *walker) attachedMessage(e *message.Entity, depth int) body {
 	sb.WriteString("\n")
 	sb.WriteString(b.text)
 	return body{text: sb.String(), html: b.html}
-}
-
-// partFilename finds a part's file name (RFC 2231 and RFC 2047 forms, from
-// Content-Disposition or the older Content-Type name) and makes it safe to
-// show and to offer as a download: no directories, no control characters,
-// bounded length.
-func partFilename(dparams, ctparams map[string]string) string {
-	name := dparams["filename"]
-	if name == "" {
-		name = ctparams["name"]
-	}
-	if name == "" {
-		return ""
-	}
-	name = decodeHeader(name)
-	name = strings.ReplaceAll(name, "\\", "/")
-	name = path.Base(name)
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "." || name == "/" || name == ".." {
-		return ""
-	}
-	if len(name) > 200 {
-		ext := path.Ext(name)
-		if len(ext) > 20 {
-			ext = ""
-		}
-		cut := 200 - len(ext)
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = name[:cut] + ext
-	}
-	return name
-}
-
-func extFor(mt string) string {
-	switch mt {
-	case "image/png":
-		return "png"
-	case "image/jpeg":
-		return "jpg"
-	case "image/gif":
-		return "gif"
-	case "application/pdf":
-		return "pdf"
-	case "text/plain":
-		return "txt"
-	case "message/rfc822":
-		return "eml"
-	}
-	return "bin"
 }

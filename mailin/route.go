@@ -24,9 +24,10 @@ type route struct {
 
 // splitPlus splits local+detail@domain into local@domain and detail.
 func splitPlus(addr string) (base, detail string) {
-	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
+	addr = tickets.NormalizeEmail(addr)
+	local, domain, ok := strings.Cut(addr, "@")
 	if !ok {
-		return strings.ToLower(addr), ""
+		return addr, ""
 	}
 	local, detail, _ = strings.Cut(local, "+")
 	return local + "@" + domain, detail
@@ -36,7 +37,7 @@ func splitPlus(addr string) (base, detail string) {
 func (o *Options) lookup(addr string) (route, bool) {
 	base, detail := splitPlus(addr)
 	for _, a := range o.Addresses {
-		if strings.EqualFold(a.Email, base) {
+		if tickets.SameEmail(a.Email, base) {
 			return route{Address: a, Detail: detail}, true
 		}
 	}

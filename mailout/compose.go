@@ -30,11 +30,11 @@ func (w *Worker) compose(e tickets.OutboxEntry, tk tickets.Ticket, secret []byte
 	h.SetAddressList("To", []*mail.Address{{Address: e.To}})
 	h.SetSubject(w.subject(e, tk))
 	h.Set("Message-Id", e.MessageID)
-	if e.InReplyTo != "" {
+	if safeMsgID(e.InReplyTo) {
 		h.Set("In-Reply-To", e.InReplyTo)
 	}
-	if len(e.References) > 0 {
-		h.Set("References", strings.Join(e.References, " "))
+	if refs := safeMsgIDs(e.References); len(refs) > 0 {
+		h.Set("References", strings.Join(refs, " "))
 	}
 	if e.Automatic() {
 		h.Set("Auto-Submitted", "auto-replied") // RFC 3834
@@ -165,7 +165,7 @@ func (w *Worker) subject(e tickets.OutboxEntry, tk tickets.Ticket) string {
 
 func (w *Worker) senderName(addr string) string {
 	for _, s := range w.opts.Senders {
-		if strings.EqualFold(s.Email, addr) {
+		if tickets.SameEmail(s.Email, addr) {
 			return s.Name
 		}
 	}

@@ -58,6 +58,14 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 	if len(to) == 0 {
 		return fmt.Errorf("relay %s: no recipients", t.Addr)
 	}
+	for i, addr := range append([]string{from}, to...) {
+		if i == 0 && addr == "" {
+			continue // the null reverse-path
+		}
+		if err := checkPath(addr); err != nil {
+			return fmt.Errorf("relay %s: %w", t.Addr, &PermanentError{Code: 553, Enhanced: "5.1.3", Message: err.Error()})
+		}
+	}
 	host, _, err := net.SplitHostPort(t.Addr)
 	if err != nil {
 		return fmt.Errorf("relay %s: %w", t.Addr, err)

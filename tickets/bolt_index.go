@@ -108,7 +108,7 @@ type indexRow struct {
 	subject uint64 // hash of the subject the postings hold
 	sec     int64  // updated_at
 	nsec    int32
-	// Interned values; department, assignee and requester by foldKey.
+	// Interned values; department and assignee by foldKey, requester by NormalizeEmail.
 	status, typ, dept, assignee, requester uint32
 	dead                                   bool // superseded: the ticket has a new row
 	moved                                  bool // in indexData.moved
@@ -304,7 +304,7 @@ func (d *indexData) apply(tx *bolt.Tx, n uint64) error {
 	r.typ = d.types.id(string(f.Type))
 	r.dept = d.depts.id(foldKey(f.Department))
 	r.assignee = d.assignees.id(foldKey(f.Assignee))
-	r.requester = d.requesters.id(foldKey(f.Requester))
+	r.requester = d.requesters.id(NormalizeEmail(f.Requester))
 	d.move(ri)
 	return d.indexMessages(tx, ri)
 }

@@ -25,7 +25,7 @@ func (d *indexData) query(q Query) (nums []uint64, total int, counts map[Status]
 	typ, ok1 := d.types.resolve(string(q.Type))
 	dept, ok2 := d.depts.resolve(foldKey(q.Department))
 	asg, ok3 := d.assignees.resolve(foldKey(q.Assignee))
-	req, ok4 := d.requesters.resolve(foldKey(q.Requester))
+	req, ok4 := d.requesters.resolve(NormalizeEmail(q.Requester))
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return nil, 0, counts
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -14,7 +13,7 @@ func dueKey(e *OutboxEntry) []byte {
 }
 
 func sentKey(addr string, at time.Time, id uint64) []byte {
-	k := append([]byte(strings.ToLower(addr)), 0)
+	k := append([]byte(NormalizeEmail(addr)), 0)
 	return append(k, pair(uint64(at.UnixNano()), id)...)
 }
 
@@ -36,7 +35,7 @@ func (t *boltTx) OutboxDue(now time.Time, limit int) ([]OutboxEntry, time.Time, 
 }
 
 func (t *boltTx) SentTo(addr string, since time.Time) (int, error) {
-	prefix := append([]byte(strings.ToLower(addr)), 0)
+	prefix := append([]byte(NormalizeEmail(addr)), 0)
 	n := 0
 	c := t.tx.Bucket(bSent).Cursor()
 	for k, _ := c.Seek(sentKey(addr, since, 0)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {

@@ -227,6 +227,43 @@ func TestSearchAgreesWithScan(t *testing.T) {
 	}
 }
 
+// TestRequesterFoldsASCIIOnly: a customer whose address differs from
+// another's only by a character that Unicode folding maps to ASCII (ſ to
+// s) is another customer; the requester filter behind /me and the queue
+// must not list one's tickets for the other.
+func TestRequesterFoldsASCIIOnly(t *testing.T) {
+	st := openTest(t, filepath.Join(t.TempDir(), "db"), Options{})
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx Tx) error {
+		for _, req := range []string{"sam@example.com", "ſam@example.com"} {
+			tk := Ticket{Subject: "Pedido de " + req, Type: TypeSupport, Department: "Suporte", Requester: req}
+			if err := tx.CreateTicket(&tk, &Message{Direction: DirIn, From: req, Text: "oi"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ filter, want string }{
+		{"sam@example.com", "sam@example.com"},
+		{"SAM@Example.COM", "sam@example.com"},
+		{"ſam@example.com", "ſam@example.com"},
+	} {
+		p, err := st.Search(ctx, Query{Filter: Filter{Requester: tc.filter}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != 1 || len(p.Tickets) != 1 || p.Tickets[0].Requester != tc.want {
+			t.Errorf("requester %q: got %d tickets %+v, want only %s's", tc.filter, p.Total, p.Tickets, tc.want)
+		}
+	}
+	if !SameEmail("Sam@Example.com", "sam@example.com") || SameEmail("ſam@example.com", "sam@example.com") {
+		t.Error("SameEmail folds beyond ASCII")
+	}
+}
+
 func TestSearchWords(t *testing.T) {
 	st := openTest(t, filepath.Join(t.TempDir(), "db"), Options{})
 	ctx := context.Background()

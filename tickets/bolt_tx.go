@@ -62,7 +62,7 @@ func (t *boltTx) CreateTicket(tk *Ticket, first *Message) error {
 	if tk.Status == "" {
 		tk.Status = StatusOpen
 	}
-	tk.Requester = strings.ToLower(tk.Requester)
+	tk.Requester = NormalizeEmail(tk.Requester)
 	tk.CreatedAt, tk.UpdatedAt = now, now
 	tk.Participants = addParticipants(tk.Participants, tk.Requester)
 	if first != nil {
@@ -91,7 +91,7 @@ func (t *boltTx) AppendMessage(key string, m *Message) (Ticket, error) {
 	now := t.opts.Now().UTC()
 	if m.Direction == DirIn {
 		if next := tk.Status.AfterCustomerReply(); next != tk.Status {
-			if err := t.addEvent(n, Event{At: now, Actor: strings.ToLower(m.From), Kind: EventStatus, From: string(tk.Status), To: string(next)}); err != nil {
+			if err := t.addEvent(n, Event{At: now, Actor: NormalizeEmail(m.From), Kind: EventStatus, From: string(tk.Status), To: string(next)}); err != nil {
 				return Ticket{}, err
 			}
 			tk.Status = next
@@ -257,7 +257,7 @@ func (t *boltTx) Enqueue(e *OutboxEntry) error {
 }
 
 func (t *boltTx) AddCustomer(c Customer) error {
-	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	c.Email = NormalizeEmail(c.Email)
 	if c.Email == "" {
 		return fmt.Errorf("add customer: empty address")
 	}
@@ -268,7 +268,7 @@ func (t *boltTx) AddCustomer(c Customer) error {
 }
 
 func (t *boltTx) RemoveCustomer(email string) error {
-	key := []byte(strings.ToLower(strings.TrimSpace(email)))
+	key := []byte(NormalizeEmail(email))
 	b := t.tx.Bucket(bCustomers)
 	if b.Get(key) == nil {
 		return fmt.Errorf("customer %s: %w", email, ErrNotFound)
@@ -283,7 +283,7 @@ func (t *boltTx) RemoveCustomer(email string) error {
 // participants.
 func addParticipants(list []string, addrs ...string) []string {
 	for _, a := range addrs {
-		a = strings.ToLower(strings.TrimSpace(a))
+		a = NormalizeEmail(a)
 		if a != "" && !slices.Contains(list, a) {
 			list = append(list, a)
 		}
@@ -293,5 +293,5 @@ func addParticipants(list []string, addrs ...string) []string {
 
 // IsParticipant tells whether addr may write into the ticket by its tag.
 func (tk Ticket) IsParticipant(addr string) bool {
-	return slices.Contains(tk.Participants, strings.ToLower(strings.TrimSpace(addr)))
+	return slices.Contains(tk.Participants, NormalizeEmail(addr))
 }

@@ -144,7 +144,7 @@ func (f Filter) matches(t Ticket) bool {
 		(f.Type == "" || t.Type == f.Type) &&
 		(f.Department == "" || strings.EqualFold(t.Department, f.Department)) &&
 		(f.Assignee == "" || strings.EqualFold(t.Assignee, f.Assignee)) &&
-		(f.Requester == "" || strings.EqualFold(t.Requester, f.Requester))
+		(f.Requester == "" || SameEmail(t.Requester, f.Requester))
 }
 
 // normMessageID strips angle brackets and blanks so that every spelling of
@@ -232,7 +232,7 @@ func (t *boltTx) AttachmentData(id string) ([]byte, error) {
 
 func (t *boltTx) Customer(email string) (Customer, bool, error) {
 	var c Customer
-	err := t.get(bCustomers, []byte(strings.ToLower(email)), &c)
+	err := t.get(bCustomers, []byte(NormalizeEmail(email)), &c)
 	if errors.Is(err, ErrNotFound) {
 		return Customer{}, false, nil
 	}

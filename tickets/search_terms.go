@@ -167,7 +167,7 @@ func queryTerms(text string) []string {
 
 // foldKey is the same for two strings exactly when strings.EqualFold says
 // they are equal: each character becomes the smallest of its case-folding
-// orbit. The filters on department, assignee and requester compare with
+// orbit. The filters on department and assignee compare with
 // EqualFold, and the index looks them up by this key.
 func foldKey(s string) string {
 	ascii := true

@@ -41,7 +41,7 @@ func VerifyTicketToken(secret []byte, key, token string) bool {
 // CustomerToken is the token of the link to a customer's list of tickets.
 // It carries the address itself, so the link needs nothing else.
 func CustomerToken(secret []byte, email string) string {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = NormalizeEmail(email)
 	return b64.EncodeToString([]byte(email)) + "." + b64.EncodeToString(mac(secret, "customer", email))
 }
 
@@ -58,7 +58,7 @@ func VerifyCustomerToken(secret []byte, token string) (string, bool) {
 		return "", false
 	}
 	email := string(addr)
-	if !hmac.Equal(got, mac(secret, "customer", email)) || email != strings.ToLower(email) {
+	if !hmac.Equal(got, mac(secret, "customer", email)) || email != NormalizeEmail(email) {
 		return "", false
 	}
 	return email, true

@@ -97,7 +97,7 @@ func TestCustomerReplyFromThePage(t *testing.T) {
 	if n := len(e.detail(e.a.Key).Messages); n != 2 {
 		t.Fatalf("refused posts added messages: %d", n)
 	}
-	a := c.postMultipart(path, map[string]string{"k": tok, "text": "Voltou a dar erro."}, upload{"tela.png", "image/png", "\x89PNG"})
+	a := c.postMultipart(path, map[string]string{"k": tok, "text": "Voltou a dar erro."}, upload{"tela.png", "image/png", "\x89PNG\r\n\x1a\n"})
 	if a.code != http.StatusSeeOther || a.h.Get("Location") != "/t/"+e.a.Key+"?k="+tok+"&done=customer_reply" {
 		t.Fatalf("reply: %d %s\n%s", a.code, a.h.Get("Location"), a.body)
 	}

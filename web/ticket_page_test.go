@@ -77,6 +77,32 @@ func TestReplyWithAttachmentGoesToTheOutbox(t *testing.T) {
 	}
 }
 
+// TestUploadNameAndType: the page applies the mail rules to an upload
+// (D14, D15): format characters leave the name before the extension is
+// checked, and the stored type follows the bytes and the extension, not
+// what the browser claimed.
+func TestUploadNameAndType(t *testing.T) {
+	e := newPageEnv(t)
+	b := e.loggedIn()
+	a := b.postMultipart("/tickets/"+e.a.Key+"/reply", map[string]string{"csrf": b.csrf, "text": "Segue."},
+		upload{"photo\u202egpj.pdf", "image/jpeg", "<html><script>alert(1)</script>"},
+		upload{"C:\\fakepath\\te\u200bla.png", "text/html", "\x89PNG\r\n\x1a\n\x00\x00"})
+	if a.code != http.StatusSeeOther {
+		t.Fatalf("reply: %d\n%s", a.code, a.body)
+	}
+	out := e.outbox()
+	atts := out[len(out)-1].Attachments
+	if len(atts) != 2 || atts[0].Filename != "photogpj.pdf" || atts[0].ContentType != "application/octet-stream" ||
+		atts[1].Filename != "tela.png" || atts[1].ContentType != "image/png" {
+		t.Fatalf("stored %+v", atts)
+	}
+	a = b.postMultipart("/tickets/"+e.a.Key+"/reply", map[string]string{"csrf": b.csrf, "text": "Segue."},
+		upload{"invoice\u202efdp.exe", "application/pdf", "MZ"})
+	if a.code != http.StatusBadRequest || !strings.Contains(a.body, "invoicefdp.exe: tipo não permitido") {
+		t.Errorf("an .exe shown as .pdf: %d\n%s", a.code, a.body)
+	}
+}
+
 func TestReplyRefusedAttachmentStoresNothing(t *testing.T) {
 	e := newPageEnv(t)
 	b := e.loggedIn()

@@ -3,11 +3,8 @@ package web
 import (
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"path"
 	"strings"
-	"unicode"
 
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
@@ -51,8 +48,10 @@ func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused st
 			continue // the empty part a browser sends when no file is chosen
 		}
 		n++
-		name := cleanFilename(fh.Filename)
-		ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
+		name := tickets.CleanFilename(fh.Filename)
+		if name == "" {
+			name = "file"
+		}
 		if n > maxUploadFiles {
 			why = append(why, fmt.Sprintf("%s: > %d", name, maxUploadFiles))
 			continue
@@ -78,44 +77,10 @@ func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused st
 			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
 			continue
 		}
-		atts = append(atts, tickets.Attachment{Filename: name, ContentType: contentType(ext, fh.Header.Get("Content-Type")), Size: int64(len(data)), Data: data})
+		atts = append(atts, tickets.Attachment{Filename: name, ContentType: tickets.FileType(name, data), Size: int64(len(data)), Data: data})
 	}
 	if len(why) > 0 {
 		return nil, strings.Join(why, "; "), nil
 	}
 	return atts, "", nil
-}
-
-// cleanFilename keeps the last element of an uploaded file's name, without
-// control characters, at most 200 characters.
-func cleanFilename(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[len(r)-200:])
-	}
-	if name == "" || name == "." || name == ".." {
-		name = "file"
-	}
-	return name
-}
-
-// contentType is the type stored for an upload: the one its extension
-// names, else what the browser said, else bytes.
-func contentType(ext, given string) string {
-	if t := mime.TypeByExtension("." + ext); t != "" {
-		return t
-	}
-	if t, _, err := mime.ParseMediaType(given); err == nil && strings.Contains(t, "/") {
-		return t
-	}
-	return "application/octet-stream"
 }

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ticketgw/ticketgw/tickets"
 	"time"
 )
 
@@ -229,7 +231,7 @@ func (c *Config) IsOurs(email string) bool {
 
 func (c *Config) findAddress(e string) (Address, bool) {
 	for _, a := range c.Addresses {
-		if strings.EqualFold(a.Email, e) {
+		if tickets.SameEmail(a.Email, e) {
 			return a, true
 		}
 	}
@@ -242,7 +244,7 @@ func canonicalEmail(s string) string {
 	if strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") {
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
-	return strings.ToLower(s)
+	return tickets.NormalizeEmail(s)
 }
 
 // stripPlus turns local+tag@domain into local@domain; other forms are

@@ -253,6 +253,11 @@ type = "bug"
 		{"+suporte@acme.com.br", "", ""},
 		{"outro@acme.com.br", "", ""},
 		{"", "", ""},
+		// Unicode case folding would make these ours (ſ folds to s, K
+		// KELVIN SIGN to k); SMTP compares addresses in ASCII only.
+		{"ſuporte@acme.com.br", "", ""},
+		{"suporte@acme.com.br\u212a", "", ""},
+		{"SUPORTE@ACME.COM.BR", "Suporte", "support"},
 	}
 	for _, tt := range tests {
 		a, ok := c.AddressFor(tt.in)
