@@ -4,26 +4,59 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
+	"strings"
 
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
-// ErrNotHeld is returned when accepting or discarding mail that is not (or
-// no longer) held.
+// ErrNotHeld is returned when accepting mail that is not (or no longer)
+// held or ignored, or discarding mail that is not held.
 var ErrNotHeld = errors.New("message is not held")
 
-// Accept files held mail as an analyst decided: a message held as
-// not-participant joins the ticket it named (its sender becoming a
+// quietReasons are the machine mail that an accepted copy must not answer:
+// whoever receives the confirmation is a robot, and answering robots makes
+// loops. Their tickets are answered only by an analyst's reply.
+var quietReasons = map[string]bool{ReasonBounce: true, ReasonLoop: true, ReasonAutoReply: true, ReasonFeedback: true, ReasonMailingList: true}
+
+// Accept files held or ignored mail as an analyst decided: a message held
+// as not-participant joins the ticket it named (its sender becoming a
 // participant), one from an unknown sender registers the sender as a
-// customer and then opens or joins a ticket as any mail would. The inbound
-// record takes the outcome; the raw bytes are the ones kept when it came.
-func (g *Ingester) Accept(ctx context.Context, inboundID uint64, actor string) (Result, error) {
+// customer, and any other (spam, ignored machine mail, an unparseable one)
+// opens or joins a ticket as any mail would. requester opens the ticket
+// for that address instead of the sender's; it is required when the
+// message names none (tickets.ErrNeedsRequester). Accepted machine mail gets no
+// confirmation. The inbound record takes the outcome; the raw bytes are
+// the ones kept when it came.
+func (g *Ingester) Accept(ctx context.Context, inboundID uint64, actor, requester string) (Result, error) {
 	d, in, err := g.held(ctx, inboundID)
 	if err != nil {
 		return Result{}, err
 	}
+	if requester != "" {
+		a, perr := mail.ParseAddress(requester)
+		if perr != nil || canonicalAddress(a.Address) == "" || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@'):], ".") {
+			return Result{}, fmt.Errorf("accept inbound %d: %q: %w", inboundID, requester, tickets.ErrBadAddress)
+		}
+		requester = canonicalAddress(a.Address)
+	}
 	if d.parsed == nil {
-		return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, d.parseErr)
+		if requester == "" {
+			return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, tickets.ErrNeedsRequester)
+		}
+		d.parsed = &Parsed{Text: rawText(d.raw, g.opts.Limits.MaxTextBytes), Problems: in.Problems}
+		d.prepareFiling()
+	}
+	if d.parsed.From == "" && requester == "" {
+		return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, tickets.ErrNeedsRequester)
+	}
+	if d.parsed.From == "" {
+		d.parsed.From = requester
+	}
+	d.requester = requester
+	if in.Outcome == tickets.Ignored {
+		d.prepareFiling()
+		d.quiet = quietReasons[in.Reason]
 	}
 	var res Result
 	err = g.store.Update(ctx, func(tx tickets.Tx) error {
@@ -32,7 +65,7 @@ func (g *Ingester) Accept(ctx context.Context, inboundID uint64, actor string) (
 		if err != nil {
 			return err
 		}
-		if cur.Outcome != tickets.Held {
+		if !acceptable(cur.Outcome) {
 			return fmt.Errorf("inbound %d: %w", inboundID, ErrNotHeld)
 		}
 		if rec.Reason == ReasonUnknownSender {
@@ -66,6 +99,18 @@ func (g *Ingester) Accept(ctx context.Context, inboundID uint64, actor string) (
 	}
 	g.opts.Logger.Info("held mail accepted", "inbound", inboundID, "by", actor, "outcome", res.Outcome, "ticket", res.Ticket)
 	return res, nil
+}
+
+// acceptable: what an analyst may still turn into a ticket.
+func acceptable(o tickets.Outcome) bool { return o == tickets.Held || o == tickets.Ignored }
+
+// rawText is the bytes of a message no reading could parse, as text for
+// the ticket an analyst opens with it: at most max bytes, in UTF-8.
+func rawText(raw []byte, max int64) string {
+	if int64(len(raw)) > max {
+		raw = raw[:max]
+	}
+	return strings.TrimSpace(cleanText(validUTF8(string(raw))))
 }
 
 // Discard marks held mail as thrown away by an analyst. Nothing is
@@ -104,7 +149,7 @@ func (g *Ingester) held(ctx context.Context, id uint64) (*delivery, tickets.Inbo
 	if err != nil {
 		return nil, in, err
 	}
-	if in.Outcome != tickets.Held {
+	if !acceptable(in.Outcome) {
 		return nil, in, fmt.Errorf("inbound %d: %w", id, ErrNotHeld)
 	}
 	d := &delivery{g: g, raw: raw, env: Envelope{Source: in.Source, Recipient: in.Recipient}, sha: in.SHA256}

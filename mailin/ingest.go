@@ -8,6 +8,7 @@
 package mailin
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -157,6 +158,9 @@ type delivery struct {
 	parseErr error
 
 	ignore    string // classification reason, "" when the message is for us
+	spam      bool   // an upstream filter's verdict: held, never answered
+	quiet     bool   // file without notifying the sender (accepted machine mail)
+	requester string // the analyst's choice of requester for a new ticket
 	route     route
 	subject   string // cleaned, for a new ticket
 	replyText string // new content of a reply
@@ -196,6 +200,14 @@ func (d *delivery) prepare() {
 	if d.ignore != "" {
 		return
 	}
+	d.spam = spamVerdict(p)
+	d.prepareFiling()
+}
+
+// prepareFiling works out what filing the message needs: route, subject,
+// new content, attachments. Accepting ignored mail runs it too.
+func (d *delivery) prepareFiling() {
+	p, o := d.parsed, &d.g.opts
 	d.route = o.routeFor(p, d.env.Recipient)
 	d.subject = cleanSubject(p.Subject, o.TicketPrefix)
 	d.replyText = quote.Strip(p.Text)
@@ -284,13 +296,16 @@ func (d *delivery) file(tx tickets.Tx, in *tickets.Inbound, m match) error {
 		Subject:    d.subject,
 		Type:       d.route.Type,
 		Department: d.route.Department,
-		Requester:  d.parsed.From,
+		Requester:  cmp.Or(d.requester, d.parsed.From),
 		Address:    d.route.Email,
 	}
 	if err := tx.CreateTicket(tk, msg); err != nil {
 		return err
 	}
 	in.Outcome, in.Ticket = tickets.Created, tk.Key
+	if d.quiet {
+		return nil
+	}
 	confirmation := d.notice(*tk, tickets.MailConfirmation)
 	confirmation.Rejected = nil
 	if err := tx.Enqueue(confirmation); err != nil {
@@ -301,7 +316,7 @@ func (d *delivery) file(tx tickets.Tx, in *tickets.Inbound, m match) error {
 
 // enqueueRefused tells the customer which attachments were not kept.
 func (d *delivery) enqueueRefused(tx tickets.Tx, tk tickets.Ticket) error {
-	if len(d.refused) == 0 {
+	if len(d.refused) == 0 || d.quiet {
 		return nil
 	}
 	return tx.Enqueue(d.notice(tk, tickets.MailRefused))

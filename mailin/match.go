@@ -82,6 +82,9 @@ func (d *delivery) found(tx tickets.View, key, by string) (match, error) {
 // the ticket's participants (tag spoofing guard); with senders =
 // "registered", strangers who are not participants wait too.
 func (d *delivery) hold(tx tickets.View, m match) string {
+	if d.spam {
+		return ReasonSpam
+	}
 	from := d.parsed.From
 	participant := m.key != "" && m.ticket.IsParticipant(from)
 	if (m.by == byTag || m.by == byPlus) && !participant {

@@ -1,6 +1,8 @@
 package mailin
 
 import (
+	"cmp"
+
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
@@ -16,7 +18,7 @@ func (d *delivery) notice(tk tickets.Ticket, kind string) *tickets.OutboxEntry {
 	e := &tickets.OutboxEntry{
 		Kind:      kind,
 		Ticket:    tk.Key,
-		To:        p.From,
+		To:        cmp.Or(d.requester, p.From),
 		From:      from,
 		MessageID: tickets.NewMessageID(tk.Key, from),
 		Subject:   tk.Subject,

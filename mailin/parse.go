@@ -60,11 +60,18 @@ type Parsed struct {
 	// converted otherwise, parts in order, attached messages inlined.
 	Text        string
 	Attachments []Part
+	// PartTypes are the declared media types of the entities below the
+	// top one, in order (at most maxPartTypes): a report wrapped in
+	// multipart/mixed shows by its message/delivery-status part.
+	PartTypes []string
 	// Problems are what went wrong while decoding (bad charset, truncated
 	// base64, limits hit); the message is still used as far as it could
 	// be read.
 	Problems []string
 }
+
+// maxPartTypes bounds Parsed.PartTypes.
+const maxPartTypes = 64
 
 // Part is a non-text part of a message: a file or an inline image.
 type Part struct {
@@ -185,6 +192,9 @@ type walker struct {
 	p     *Parsed
 	lim   Limits
 	parts int
+	// attached counts the attached messages being read: their parts
+	// are a forwarded message's, not this message's PartTypes.
+	attached int
 }
 
 // body is the text one entity contributes.
@@ -201,6 +211,9 @@ func (w *walker) entity(e *message.Entity, depth int) body {
 	if depth > w.lim.MaxDepth {
 		w.p.problem("nesting deeper than %d: inner parts not read", w.lim.MaxDepth)
 		return body{}
+	}
+	if depth > 0 && w.attached == 0 && len(w.p.PartTypes) < maxPartTypes {
+		w.p.PartTypes = append(w.p.PartTypes, mt)
 	}
 	asText := false
 	if strings.HasPrefix(mt, "multipart/") && params["boundary"] == "" {
@@ -353,7 +366,9 @@ func (w *walker) attachedMessage(e *message.Entity, depth int) body {
 		return body{}
 	}
 	h := gomail.Header{Header: inner.Header}
+	w.attached++
 	b := w.entity(inner, depth+1)
+	w.attached--
 	var sb strings.Builder
 	sb.WriteString("---------- Forwarded message ----------\n")
 	for _, k := range []string{"From", "Date", "Subject", "To"} {

@@ -20,6 +20,7 @@ const (
 	PageTicket         = "ticket"
 	PageHeld           = "held"
 	PageHeldMessage    = "held_message"
+	PageIgnored        = "ignored"
 	PageCustomers      = "customers"
 	PageOutbox         = "outbox"
 	PageAnnouncements  = "announcements"
@@ -31,7 +32,7 @@ const (
 // Pages lists every web page, so that callers and tests can walk all of
 // them. It returns a fresh slice each time: the caller may keep it.
 func Pages() []string {
-	return []string{PageLogin, PageQueue, PageTicket, PageHeld, PageHeldMessage, PageCustomers,
+	return []string{PageLogin, PageQueue, PageTicket, PageHeld, PageHeldMessage, PageIgnored, PageCustomers,
 		PageOutbox, PageAnnouncements, PageCustomerTicket, PageCustomerList, PageError}
 }
 

@@ -193,9 +193,19 @@ func (t *boltTx) Inbound(id uint64) (Inbound, error) {
 }
 
 func (t *boltTx) InboundList(outcome Outcome) ([]Inbound, error) {
+	return t.InboundLatest(outcome, 0)
+}
+
+// InboundLatest walks the records newest first; a record whose bytes do
+// not name the outcome is skipped without decoding it.
+func (t *boltTx) InboundLatest(outcome Outcome, limit int) ([]Inbound, error) {
 	var out []Inbound
+	mark := []byte(`"outcome":"` + string(outcome) + `"`)
 	c := t.tx.Bucket(bInbound).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+	for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
+		if outcome != "" && !bytes.Contains(v, mark) {
+			continue
+		}
 		var in Inbound
 		if err := json.Unmarshal(v, &in); err != nil {
 			return nil, fmt.Errorf("decode inbound: %w", err)

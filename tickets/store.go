@@ -13,6 +13,13 @@ var ErrNotFound = errors.New("not found")
 // that commands can say so at once instead of hanging.
 var ErrLocked = errors.New("database is in use by another ticketgw process")
 
+// ErrNeedsRequester is returned when a ticket is to be opened from mail
+// that names no sender (unparseable, no From) and no one said whose it is.
+var ErrNeedsRequester = errors.New("the message names no sender: give the requester's address")
+
+// ErrBadAddress is returned for input that is not an email address.
+var ErrBadAddress = errors.New("not an email address")
+
 // Store is the whole persistent state of the gateway. It is deliberately
 // small: every change happens inside Update, so that one email (its dedupe
 // index, ticket, message, attachments, raw bytes, events and outbox entries)
@@ -55,6 +62,9 @@ type View interface {
 	// InboundList lists received emails with the given outcome ("" for
 	// all), newest first.
 	InboundList(outcome Outcome) ([]Inbound, error)
+	// InboundLatest lists at most limit received emails with the given
+	// outcome, newest first: for pages over outcomes that only grow.
+	InboundLatest(outcome Outcome, limit int) ([]Inbound, error)
 	// Raw returns the raw bytes of a received email exactly as they came.
 	Raw(id uint64) ([]byte, error)
 	// AttachmentData returns the content of a stored attachment.

@@ -60,10 +60,10 @@ func TestCustomerAttachmentDownload(t *testing.T) {
 	checkDownloadHeaders(t, a, "text/html", `attachment; filename="<img src=x onerror=alert(4)>.txt"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%284%29%3E.txt`)
 	bAtt := e.detail(e.b.Key).Messages[0].Attachments[0].ID
 	for _, p := range []string{
-		"/t/" + e.a.Key + "/attachments/1.1",                   // no token
-		"/t/" + e.a.Key + "/attachments/1.1?k=x" + tok[1:],     // wrong token
-		"/t/" + e.a.Key + "/attachments/" + bAtt + "?k=" + tok, // another ticket's file through this one
-		"/t/" + e.b.Key + "/attachments/" + bAtt + "?k=" + tok, // another ticket with this token
+		"/t/" + e.a.Key + "/attachments/1.1",                      // no token
+		"/t/" + e.a.Key + "/attachments/1.1?k=" + otherToken(tok), // wrong token
+		"/t/" + e.a.Key + "/attachments/" + bAtt + "?k=" + tok,    // another ticket's file through this one
+		"/t/" + e.b.Key + "/attachments/" + bAtt + "?k=" + tok,    // another ticket with this token
 	} {
 		if a := c.get(p); a.code != http.StatusNotFound || a.body != "404 page not found\n" {
 			t.Errorf("%s: %d", p, a.code)
@@ -155,4 +155,14 @@ func TestCustomerList(t *testing.T) {
 			t.Errorf("%s: %d", p, a.code)
 		}
 	}
+}
+
+// otherToken is tok with its first character changed: a token that looks
+// right and is wrong (prefixing a fixed letter would keep a token that
+// already starts with it).
+func otherToken(tok string) string {
+	if tok[0] == 'x' {
+		return "y" + tok[1:]
+	}
+	return "x" + tok[1:]
 }

@@ -27,7 +27,13 @@ type heldRow struct {
 type heldData struct {
 	chrome
 	Held []heldRow
+	// More says the list shows only the newest Shown records.
+	More  bool
+	Shown int
 }
+
+// maxIgnoredShown bounds the ignored-mail page: bounces accumulate.
+const maxIgnoredShown = 200
 
 // reasonLabel is a held message's reason in the page's language, or as
 // stored when there is no label for it.
@@ -59,6 +65,30 @@ func (s *Server) heldList(w http.ResponseWriter, r *http.Request, sess *session)
 	s.render(w, http.StatusOK, templates.PageHeld, d)
 }
 
+// ignoredList is GET /ignored: the newest mail set aside as machine mail
+// (auto-replies, bounces, lists, loops), with its reason, so that a
+// person misread as a machine can be found and accepted.
+func (s *Server) ignoredList(w http.ResponseWriter, r *http.Request, sess *session) {
+	var list []tickets.Inbound
+	err := s.store.View(r.Context(), func(v tickets.View) error {
+		var err error
+		list, err = v.InboundLatest(tickets.Ignored, maxIgnoredShown+1)
+		return err
+	})
+	if err != nil {
+		s.internal(w, r, sess, err)
+		return
+	}
+	d := heldData{chrome: s.chrome(r, sess, "ignored"), Shown: maxIgnoredShown}
+	if len(list) > maxIgnoredShown {
+		list, d.More = list[:maxIgnoredShown], true
+	}
+	for _, in := range list {
+		d.Held = append(d.Held, heldRow{Inbound: in, ReasonLabel: s.reasonLabel(in.Reason), URL: "/held/" + strconv.FormatUint(in.ID, 10)})
+	}
+	s.render(w, http.StatusOK, templates.PageIgnored, d)
+}
+
 // header is one header field of a raw message, decoded for reading.
 type header struct{ Name, Value string }
 
@@ -68,7 +98,13 @@ type heldMessageData struct {
 	ReasonLabel string
 	Headers     []header
 	Size        int64
-	CanDecide   bool
+	// CanAccept: held or ignored, and the server can decide; CanDiscard:
+	// held only (ignored mail is already set aside).
+	CanAccept, CanDiscard bool
+	// NeedsRequester: the message names no sender, so accepting it asks
+	// whose ticket it is; Requester is what the analyst typed.
+	NeedsRequester bool
+	Requester      string
 }
 
 // inboundID reads the {id} of the path; 0 when it is not a number.
@@ -83,6 +119,12 @@ func inboundID(r *http.Request) uint64 {
 // heldMessage is GET /held/{id}: the record, the decoded text and the
 // headers of one received message.
 func (s *Server) heldMessage(w http.ResponseWriter, r *http.Request, sess *session) {
+	s.renderHeldMessage(w, r, sess, http.StatusOK, "", "")
+}
+
+// renderHeldMessage shows one received message; errKey and requester
+// bring back a refused accept form with what the analyst typed.
+func (s *Server) renderHeldMessage(w http.ResponseWriter, r *http.Request, sess *session, code int, errKey, requester string) {
 	var in tickets.Inbound
 	var raw []byte
 	err := s.store.View(r.Context(), func(v tickets.View) error {
@@ -104,12 +146,20 @@ func (s *Server) heldMessage(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.internal(w, r, sess, err)
 		return
 	}
-	d := heldMessageData{
-		chrome: s.chrome(r, sess, "held"), In: in, ReasonLabel: s.reasonLabel(in.Reason),
-		Headers: readHeaders(raw), Size: int64(len(raw)),
-		CanDecide: in.Outcome == tickets.Held && s.opts.Held != nil,
+	nav := "held"
+	if in.Outcome != tickets.Held {
+		nav = "ignored"
 	}
-	s.render(w, http.StatusOK, templates.PageHeldMessage, d)
+	d := heldMessageData{
+		chrome: s.chrome(r, sess, nav), In: in, ReasonLabel: s.reasonLabel(in.Reason),
+		Headers: readHeaders(raw), Size: int64(len(raw)),
+		CanAccept:      (in.Outcome == tickets.Held || in.Outcome == tickets.Ignored) && s.opts.Held != nil,
+		CanDiscard:     in.Outcome == tickets.Held && s.opts.Held != nil,
+		NeedsRequester: in.From == "",
+		Requester:      requester,
+	}
+	d.Error = errKey
+	s.render(w, code, templates.PageHeldMessage, d)
 }
 
 // heldRaw is GET /held/{id}/raw: the message exactly as it came, as a
@@ -133,13 +183,25 @@ func (s *Server) heldRaw(w http.ResponseWriter, r *http.Request, sess *session) 
 	sendFile(w, "message-"+strconv.FormatUint(id, 10)+".eml", "message/rfc822", raw)
 }
 
-// heldAccept is POST /held/{id}/accept.
+// heldAccept is POST /held/{id}/accept, for held and ignored mail; the
+// form's requester says whose ticket mail with no sender opens.
 func (s *Server) heldAccept(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.stillHeld(w, r, sess) {
+	if !s.stillHeld(w, r, sess, true) {
 		return
 	}
-	key, err := s.opts.Held.Accept(r.Context(), inboundID(r), sess.analyst)
-	if err != nil {
+	requester := strings.TrimSpace(r.PostFormValue("requester"))
+	if len(requester) > 320 {
+		requester = requester[:320]
+	}
+	key, err := s.opts.Held.Accept(r.Context(), inboundID(r), sess.analyst, requester)
+	switch {
+	case errors.Is(err, tickets.ErrNeedsRequester):
+		s.renderHeldMessage(w, r, sess, http.StatusUnprocessableEntity, "held.needs_requester", requester)
+		return
+	case errors.Is(err, tickets.ErrBadAddress):
+		s.renderHeldMessage(w, r, sess, http.StatusUnprocessableEntity, "held.bad_requester", requester)
+		return
+	case err != nil:
 		s.opts.Logger.Warn("web: accept held mail", "inbound", inboundID(r), "error", err)
 		s.fail(w, r, sess, http.StatusUnprocessableEntity, "error.unavailable", "/held/"+r.PathValue("id"))
 		return
@@ -149,7 +211,7 @@ func (s *Server) heldAccept(w http.ResponseWriter, r *http.Request, sess *sessio
 
 // heldDiscard is POST /held/{id}/discard.
 func (s *Server) heldDiscard(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.stillHeld(w, r, sess) {
+	if !s.stillHeld(w, r, sess, false) {
 		return
 	}
 	if err := s.opts.Held.Discard(r.Context(), inboundID(r), sess.analyst); err != nil {
@@ -160,8 +222,9 @@ func (s *Server) heldDiscard(w http.ResponseWriter, r *http.Request, sess *sessi
 }
 
 // stillHeld checks that a decision can be taken on the message (it is
-// held, and the server can decide); it answers itself when not.
-func (s *Server) stillHeld(w http.ResponseWriter, r *http.Request, sess *session) bool {
+// held, or ignored when orIgnored, and the server can decide); it answers
+// itself when not.
+func (s *Server) stillHeld(w http.ResponseWriter, r *http.Request, sess *session, orIgnored bool) bool {
 	if s.opts.Held == nil {
 		s.fail(w, r, sess, http.StatusNotFound, "error.unavailable", "/held")
 		return false
@@ -179,7 +242,7 @@ func (s *Server) stillHeld(w http.ResponseWriter, r *http.Request, sess *session
 	case err != nil:
 		s.internal(w, r, sess, err)
 		return false
-	case in.Outcome != tickets.Held:
+	case in.Outcome != tickets.Held && !(orIgnored && in.Outcome == tickets.Ignored):
 		s.fail(w, r, sess, http.StatusConflict, "error.not_held", "/held")
 		return false
 	}

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,8 +18,8 @@ import (
 // web.HeldMail (web itself may not import mailin).
 type heldMail struct{ g *mailin.Ingester }
 
-func (h heldMail) Accept(ctx context.Context, id uint64, actor string) (string, error) {
-	res, err := h.g.Accept(ctx, id, actor)
+func (h heldMail) Accept(ctx context.Context, id uint64, actor, requester string) (string, error) {
+	res, err := h.g.Accept(ctx, id, actor, requester)
 	return res.Ticket, err
 }
 
@@ -98,6 +100,67 @@ func TestHeldMail(t *testing.T) {
 	}
 }
 
+// TestIgnoredAndUnparseableCanBeAccepted: the ignored page lists machine
+// mail with its reason; an ignored message and an unparseable one can be
+// accepted, the latter for the address the analyst types.
+func TestIgnoredAndUnparseableCanBeAccepted(t *testing.T) {
+	var g *mailin.Ingester
+	e := newPageEnv(t, func(o *web.Options) { o.Held = &lateHeld{g: &g} })
+	var err error
+	g, err = mailin.New(e.st, mailin.Options{
+		Addresses:    []mailin.Address{{Email: "suporte@acme.com.br", Department: "Suporte", Type: tickets.TypeSupport}},
+		TicketPrefix: "SUP",
+		Attachments:  tickets.AttachmentPolicy{MaxBytes: 1 << 20, Allowed: []string{"pdf"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ooo, err := g.Ingest(ctx, []byte("From: Bia <bia@cliente.com.br>\r\nTo: suporte@acme.com.br\r\nSubject: Resposta automática: férias\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <o1@x>\r\n\r\nEstou de férias.\r\n"), mailin.Envelope{Source: "test"})
+	if err != nil || ooo.Outcome != tickets.Ignored {
+		t.Fatalf("ooo: %+v %v", ooo, err)
+	}
+	junk, err := g.Ingest(ctx, []byte("\x00\x00\x01 no header at all"), mailin.Envelope{Source: "test", Recipient: "suporte@acme.com.br"})
+	if err != nil || junk.Outcome != tickets.Held {
+		t.Fatalf("junk: %+v %v", junk, err)
+	}
+	b := e.loggedIn()
+	oid, jid := strconv.FormatUint(ooo.InboundID, 10), strconv.FormatUint(junk.InboundID, 10)
+	list := b.get("/ignored")
+	mustContain(t, "ignored list", list.body, "Mensagens ignoradas", "bia@cliente.com.br", "Resposta automática: férias", "resposta automática", `href="/held/`+oid+`"`)
+	view := b.get("/held/" + oid)
+	mustContain(t, "ignored message", view.body, `action="/held/`+oid+`/accept"`)
+	mustNotContain(t, "ignored message", view.body, `/discard"`, `name="requester"`)
+	if a := b.post("/held/"+oid+"/discard", nil); a.code != http.StatusConflict {
+		t.Errorf("discard ignored: %d", a.code)
+	}
+	a := b.post("/held/"+oid+"/accept", nil)
+	if a.code != http.StatusSeeOther || !strings.HasPrefix(a.h.Get("Location"), "/tickets/SUP-") {
+		t.Fatalf("accept ignored: %d %s\n%s", a.code, a.h.Get("Location"), a.body)
+	}
+
+	view = b.get("/held/" + jid)
+	mustContain(t, "unparseable", view.body, `name="requester"`, `action="/held/`+jid+`/accept"`)
+	for _, tc := range []struct{ requester, want string }{
+		{"", "informe o e-mail de quem pediu"},
+		{"não é e-mail", "Este não é um endereço de e-mail válido"},
+	} {
+		a := b.post("/held/"+jid+"/accept", url.Values{"requester": {tc.requester}})
+		if a.code != http.StatusUnprocessableEntity {
+			t.Fatalf("requester %q: %d", tc.requester, a.code)
+		}
+		mustContain(t, "refused accept", a.body, tc.want, `value="`+html.EscapeString(tc.requester)+`"`)
+	}
+	a = b.post("/held/"+jid+"/accept", url.Values{"requester": {"ana@cliente.com.br"}})
+	if a.code != http.StatusSeeOther {
+		t.Fatalf("accept unparseable: %d\n%s", a.code, a.body)
+	}
+	key := strings.TrimSuffix(strings.TrimPrefix(a.h.Get("Location"), "/tickets/"), "?done=accepted")
+	if d := e.detail(key); d.Requester != "ana@cliente.com.br" {
+		t.Errorf("ticket %+v", d.Ticket)
+	}
+}
+
 func TestHeldWithoutDecider(t *testing.T) {
 	e := newPageEnv(t)
 	var id uint64
@@ -120,8 +183,8 @@ func TestHeldWithoutDecider(t *testing.T) {
 // the store the fixture opens).
 type lateHeld struct{ g **mailin.Ingester }
 
-func (l *lateHeld) Accept(ctx context.Context, id uint64, actor string) (string, error) {
-	return heldMail{*l.g}.Accept(ctx, id, actor)
+func (l *lateHeld) Accept(ctx context.Context, id uint64, actor, requester string) (string, error) {
+	return heldMail{*l.g}.Accept(ctx, id, actor, requester)
 }
 
 func (l *lateHeld) Discard(ctx context.Context, id uint64, actor string) error {

@@ -57,11 +57,13 @@ type Options struct {
 	SessionIdle, SessionMax time.Duration
 }
 
-// HeldMail decides on held mail for an analyst. Accept files it (opening
-// or joining a ticket, registering an unknown sender) and names the
-// ticket; Discard throws it away (the raw bytes stay).
+// HeldMail decides on held and ignored mail for an analyst. Accept files
+// it (opening or joining a ticket, registering an unknown sender) and
+// names the ticket; requester, when not "", is whose ticket it opens, and
+// is needed (tickets.ErrNeedsRequester) for mail that names no sender.
+// Discard throws held mail away (the raw bytes stay).
 type HeldMail interface {
-	Accept(ctx context.Context, inboundID uint64, actor string) (ticket string, err error)
+	Accept(ctx context.Context, inboundID uint64, actor, requester string) (ticket string, err error)
 	Discard(ctx context.Context, inboundID uint64, actor string) error
 }
 
@@ -154,6 +156,7 @@ func New(store tickets.Store, opts Options) *Server {
 
 	s.mux.Handle("GET /held", s.page(s.heldList))
 	s.mux.Handle("GET /held/{id}", s.page(s.heldMessage))
+	s.mux.Handle("GET /ignored", s.page(s.ignoredList))
 	s.mux.Handle("GET /held/{id}/raw", s.page(s.heldRaw))
 	s.mux.Handle("POST /held/{id}/accept", s.action(s.heldAccept))
 	s.mux.Handle("POST /held/{id}/discard", s.action(s.heldDiscard))

@@ -199,8 +199,8 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 // not import mailin (DESIGN.md), so it takes them as an interface.
 type heldMail struct{ g *mailin.Ingester }
 
-func (h heldMail) Accept(ctx context.Context, id uint64, actor string) (string, error) {
-	res, err := h.g.Accept(ctx, id, actor)
+func (h heldMail) Accept(ctx context.Context, id uint64, actor, requester string) (string, error) {
+	res, err := h.g.Accept(ctx, id, actor, requester)
 	return res.Ticket, err
 }
 

@@ -1,0 +1,186 @@
+package mailin
+
+import (
+	"strings"
+)
+
+// mtaSignatures open the non-delivery reports MTAs send as plain text,
+// without multipart/report, in words no person writes to a help desk:
+// Postfix, Exim, qmail, Sendmail, Exchange and Office 365 (in their
+// languages), Gmail, Verizon/AOL-style post_master, DragonFly dma. Lower
+// case. One of them near the start of the text is a bounce.
+var mtaSignatures = []string{
+	"this is the mail system at host",
+	"this message was created automatically by mail delivery software",
+	"this is the qmail-send program",
+	"----- transcript of session follows -----",
+	"----- the following addresses had permanent fatal errors -----",
+	"delivery has failed to these recipients or groups",
+	"delivery to the following recipient failed permanently",
+	"delivery to the following recipients failed",
+	"this message was undeliverable due to the following reason",
+	"this is the dragonfly mail agent",
+	"i'm sorry to have to inform you that your message could not",
+	"this is an automatically generated delivery status notification",
+	"a entrega falhou para estes destinatários ou grupos",
+	"la entrega ha fallado a estos destinatarios o grupos",
+	"die zustellung an folgende empfänger oder gruppen ist fehlgeschlagen",
+	"la remise a échoué pour ces destinataires ou groupes",
+	"il recapito non è riuscito per questi destinatari o gruppi",
+}
+
+// bounceWording is how reports word a failure, which a person may write
+// too: it counts together with a bounce subject, a robot sender or
+// copied RFC 3464 fields.
+var bounceWording = []string{
+	"the original message was received at",
+	"your message to", // "… couldn't be delivered" checked with it below
+	"sorry, we were unable to deliver your message",
+	"your message did not reach some or all of the intended recipients",
+	"there was an error delivering your mail",
+	"delivery failure",
+	"message delivery has failed",
+	"the following message to",
+	"unable to deliver message to the following recipients",
+	"your message could not be delivered",
+	"your message wasn't delivered",
+	"message not delivered",
+	"a message that you sent could not be delivered",
+	"a message that you sent has not yet been delivered",
+	"não foi possível entregar a mensagem",
+	"a mensagem não pôde ser entregue",
+	"sua mensagem não pôde ser entregue",
+	"ihre nachricht konnte nicht zugestellt werden",
+	"votre message n'a pas pu être remis",
+}
+
+// couldNotDeliver completes "your message to …": the Exchange wording.
+var couldNotDeliver = []string{"couldn't be delivered", "could not be delivered", "não pôde ser entregue", "wasn't delivered", "no se pudo entregar", "konnte nicht zugestellt werden"}
+
+// bounceSubjects start the subjects of non-delivery reports.
+var bounceSubjects = []string{
+	"undeliverable", "undelivered mail", "undelivered message", "returned mail", "mail delivery failed",
+	"mail delivery failure", "delivery status notification", "delivery failure", "failure notice",
+	"delivery notification", "message not delivered", "non-delivery", "nondeliverable", "delivery has failed",
+	"warning: message", "delayed mail", "mail system error", "delivery report", "delivery failed",
+	"não é possível entregar", "mensagem não entregue", "não entregue", "falha na entrega", "unzustellbar",
+	"nicht zustellbar", "no se puede entregar", "no se pudo entregar", "non remis", "échec de la remise",
+	"non recapitabile", "onbestelbaar", "kan inte levereras",
+}
+
+// dsnFields are the RFC 3464 fields MTAs copy into a text report.
+var dsnFields = []string{"final-recipient:", "action: failed", "diagnostic-code:", "status: 5.", "reporting-mta:", "remote-mta:"}
+
+// machineBody reads the body of mail that carries no header saying it is
+// automatic but is, by what any reader sees in its first lines. It never
+// applies to a reply or a forward (the subject's Re:/Fwd:): a customer
+// forwarding a bounce to support is asking for help.
+func machineBody(p *Parsed, local, domain string) string {
+	if replyPrefixRE.MatchString(p.Subject) {
+		return ""
+	}
+	text := strings.ToLower(strings.TrimSpace(p.Text))
+	if len(text) > 4096 {
+		text = text[:4096]
+	}
+	if r := amazonNotification(text, domain); r != "" {
+		return r
+	}
+	if strings.Contains(text, "feedback-type:") && strings.Contains(text, "user-agent:") && strings.Contains(text, "version:") {
+		return ReasonFeedback
+	}
+	subject := strings.ToLower(strings.TrimSpace(p.Subject))
+	weak := hasPrefixAny(subject, bounceSubjects) || robotLocal(local) || countAny(text, dsnFields) >= 2
+	for _, o := range mtaSignatures {
+		if i := strings.Index(text, o); i >= 0 && (i < 600 || weak) {
+			return ReasonBounce
+		}
+	}
+	if weak {
+		for _, o := range bounceWording {
+			i := strings.Index(text, o)
+			if i < 0 || o == "your message to" && !containsAny(text[i:min(len(text), i+400)], couldNotDeliver) {
+				continue
+			}
+			return ReasonBounce
+		}
+	}
+	if countAny(text, dsnFields) >= 3 && (weak || strings.HasPrefix(text, "reporting-mta:") || strings.HasPrefix(text, "final-recipient:")) {
+		return ReasonBounce
+	}
+	if robotLocal(local) && containsAny(text, listNotices) {
+		return ReasonMailingList
+	}
+	return ""
+}
+
+// listNotices are what list servers say when they hold, reject or loop.
+var listNotices = []string{
+	"awaits moderator approval", "held until the list moderator", "is being held until", "mail loop detected",
+	"message rejected by", "was rejected by the group", "you are not allowed to post", "you are not a member",
+	"command not understood", "unrecognized command", "post to a moderated list",
+}
+
+// amazonNotification reads Amazon SES notifications delivered by email
+// (through SNS or SES feedback forwarding): JSON whose notificationType or
+// eventType says Bounce or Complaint.
+func amazonNotification(text, domain string) string {
+	fromAmazon := strings.HasSuffix(domain, "amazonses.com") || strings.HasSuffix(domain, "amazonaws.com")
+	if !strings.HasPrefix(text, "{") && !fromAmazon {
+		return ""
+	}
+	if strings.Contains(text, `"notificationtype"`) || strings.Contains(text, `"eventtype"`) {
+		switch {
+		case strings.Contains(text, `"complaint"`):
+			return ReasonFeedback
+		case strings.Contains(text, `"bounce"`):
+			return ReasonBounce
+		}
+	}
+	if strings.HasSuffix(domain, "sns.amazonaws.com") {
+		return ReasonAutoReply // any SNS notification is a machine's
+	}
+	return ""
+}
+
+// robotLocal: local parts that no person answers from.
+func robotLocal(local string) bool {
+	for _, w := range []string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", "daemon", "bounce", "mailer", "notification", "microsoftexchange", "mail-delivery", "delivery-status"} {
+		if strings.Contains(local, w) {
+			return true
+		}
+	}
+	switch local {
+	case "root", "mail", "smtp", "mta", "nobody", "postfix", "exim", "qmail", "sendmail", "mailadmin", "mailsystem":
+		return true
+	}
+	return false
+}
+
+func hasPrefixAny(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func countAny(s string, subs []string) int {
+	n := 0
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
