@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
@@ -75,7 +76,7 @@ func writeBody(buf *bytes.Buffer, h mail.Header, r templates.Rendered, atts []ti
 	for i, a := range atts {
 		var ah mail.AttachmentHeader
 		ah.SetContentType(a.ContentType, nil)
-		ah.SetFilename(a.Filename)
+		ah.SetFilename(cmp.Or(tickets.CleanFilename(a.Filename), "file"))
 		aw, err := mw.CreateAttachment(ah)
 		if err != nil {
 			return err

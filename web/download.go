@@ -31,6 +31,7 @@ func findAttachment(d tickets.TicketDetail, id string, notes bool) (tickets.Atta
 // it, does not guess another type (nosniff, set for every answer), and a
 // sandbox CSP keeps it inert should it be opened in place anyway.
 func sendFile(w http.ResponseWriter, filename, ctype string, data []byte) {
+	filename = shownName(filename)
 	if t, params, err := mime.ParseMediaType(ctype); err != nil || !strings.Contains(t, "/") {
 		ctype = "application/octet-stream"
 	} else {
@@ -77,4 +78,14 @@ func rfc5987(s string) string {
 		b.WriteByte(hex[c&15])
 	}
 	return b.String()
+}
+
+// shownName is a stored file name as pages and downloads show it: cleaned
+// again, since records stored by earlier versions may still hold format
+// characters (a right-to-left override) that the cleaning now removes.
+func shownName(name string) string {
+	if n := tickets.CleanFilename(name); n != "" {
+		return n
+	}
+	return "file"
 }

@@ -47,10 +47,10 @@ func (s *Server) thread(d tickets.TicketDetail, notes bool, link func(id string)
 		v := messageView{ID: m.ID, Direction: string(m.Direction), From: m.From, ReceivedAt: m.ReceivedAt, Text: m.Text,
 			FullText: m.FullText, ShowFull: m.FullText != "" && strings.TrimSpace(m.FullText) != strings.TrimSpace(m.Text)}
 		for _, a := range m.Attachments {
-			v.Files = append(v.Files, fileView{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, URL: link(a.ID)})
+			v.Files = append(v.Files, fileView{Filename: shownName(a.Filename), ContentType: a.ContentType, Size: a.Size, URL: link(a.ID)})
 		}
 		for _, rj := range m.Rejected {
-			v.Refused = append(v.Refused, refusedView{Filename: rj.Filename, Reason: s.refusalReason(rj.Reason)})
+			v.Refused = append(v.Refused, refusedView{Filename: shownName(rj.Filename), Reason: s.refusalReason(rj.Reason)})
 		}
 		out = append(out, v)
 	}

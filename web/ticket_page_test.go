@@ -235,3 +235,26 @@ func checkDownloadHeaders(t *testing.T, a answer, ctype, disposition string) {
 		t.Errorf("headers %v", a.h)
 	}
 }
+
+// TestStoredFormatCharactersNotShown: a file name stored before names
+// were cleaned on the way in still reaches no page or download with its
+// right-to-left override.
+func TestStoredFormatCharactersNotShown(t *testing.T) {
+	e := newPageEnv(t)
+	e.update(func(tx tickets.Tx) error {
+		_, err := tx.AppendMessage(e.a.Key, &tickets.Message{Direction: tickets.DirIn, From: "ana@cliente.com.br", Text: "foto",
+			Attachments: []tickets.Attachment{{Filename: "photo\u202egpj.pdf", ContentType: "application/pdf", Size: 4, Data: []byte("%PDF")}},
+			Rejected:    []tickets.Rejected{{Filename: "invoice\u202efdp.exe", Reason: tickets.RefusedType}}})
+		return err
+	})
+	b := e.loggedIn()
+	page := b.get("/tickets/" + e.a.Key)
+	mustContain(t, "ticket page", page.body, "photogpj.pdf", "invoicefdp.exe")
+	mustNotContain(t, "ticket page", page.body, "\u202e")
+	d := e.detail(e.a.Key)
+	att := d.Messages[len(d.Messages)-1].Attachments[0]
+	a := b.get("/tickets/" + e.a.Key + "/attachments/" + att.ID)
+	if cd := a.h.Get("Content-Disposition"); a.code != 200 || strings.Contains(cd, "%E2%80%AE") || !strings.Contains(cd, `filename="photogpj.pdf"`) {
+		t.Fatalf("download %d: %s", a.code, cd)
+	}
+}
