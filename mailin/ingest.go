@@ -196,7 +196,7 @@ func (d *delivery) prepare() {
 	if d.ignore != "" {
 		return
 	}
-	d.route = o.routeFor(p, d.env.Recipient)
+	d.route = o.routeFor(p, append([]string{d.env.Recipient}, d.env.Recipients...)...)
 	d.subject = cleanSubject(p.Subject, o.TicketPrefix)
 	d.replyText = quote.Strip(p.Text)
 	d.newText = d.replyText
