@@ -46,17 +46,17 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd) func() {
 				for lines.Scan() {
 				}
 			}()
-			stopped := false
-			return func() {
-				if stopped {
-					return
+			stop := func() {
+				if cmd.ProcessState != nil {
+					return // stopped already, or killed and waited for
 				}
-				stopped = true
 				cmd.Process.Signal(syscall.SIGTERM)
 				if err := cmd.Wait(); err != nil {
 					t.Errorf("serve after SIGTERM: %v", err)
 				}
 			}
+			t.Cleanup(stop)
+			return stop
 		}
 	}
 	cmd.Process.Kill()
