@@ -168,7 +168,10 @@ func (e *HandoffError) Error() string {
 // Temporary tells whether the message may be delivered on a later try.
 func (e *HandoffError) Temporary() bool { return e.Code < 500 }
 
-var errHandoffDeadline = errors.New("hand-off request not complete in time")
+var (
+	errHandoffDeadline = errors.New("hand-off request not complete in time")
+	errLongLine        = fmt.Errorf("line longer than %d bytes", handoffMaxLine)
+)
 
 func (h *Handoff) handle(c net.Conn, read func()) {
 	env, raw, herr := h.readRequest(bufio.NewReader(c))
@@ -199,6 +202,9 @@ func (h *Handoff) readRequest(r *bufio.Reader) (Envelope, []byte, *HandoffError)
 	readErr := func(err error) *HandoffError {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return bad("request cut short")
+		}
+		if errors.Is(err, errLongLine) {
+			return bad("%v", err)
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -275,7 +281,7 @@ func readLine(r *bufio.Reader) (string, error) {
 			return string(b), nil
 		}
 		if len(b) >= handoffMaxLine {
-			return "", fmt.Errorf("line longer than %d bytes", handoffMaxLine)
+			return "", errLongLine
 		}
 		b = append(b, c)
 	}

@@ -109,7 +109,7 @@ func TestHandoffRefusals(t *testing.T) {
 	if res, err := handOff(t, path, mailin.Envelope{}, bytes.Repeat([]byte("a"), 100)); err != nil || res.Outcome != tickets.Held {
 		t.Errorf("at the limit: %+v %v", res, err)
 	}
-	for _, req := range []string{"EHLO x\r\n", "ticketgw-handoff 1\nfrom 999999\n", "ticketgw-handoff 1\nfrom x\n", "ticketgw-handoff 1\ndata 10\nabc"} {
+	for _, req := range []string{"EHLO x\r\n", "ticketgw-handoff 1\nfrom 999999\n", "ticketgw-handoff 1\nfrom x\n", "ticketgw-handoff 1\ndata 10\nabc", strings.Repeat("x", 100) + "\n"} {
 		conn, err := net.Dial("unix", path)
 		if err != nil {
 			t.Fatal(err)
