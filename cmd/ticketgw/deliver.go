@@ -77,7 +77,11 @@ func (e *env) deliver(ctx context.Context, args []string) int {
 			return e.ingestDirect(ctx, st, opts, raw, env)
 		}
 		if !errors.Is(err, tickets.ErrLocked) {
-			fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %v\n", err)
+			hint := ""
+			if errors.Is(err, os.ErrPermission) {
+				hint = fmt.Sprintf(" (deliver must run as the user that owns %s and runs serve: user= in Postfix's master.cf)", cfg.DataDir)
+			}
+			fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %v%s\n", err, hint)
 			return exitTempFail
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
