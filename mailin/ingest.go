@@ -208,7 +208,7 @@ func (d *delivery) prepare() {
 // new content, attachments. Accepting ignored mail runs it too.
 func (d *delivery) prepareFiling() {
 	p, o := d.parsed, &d.g.opts
-	d.route = o.routeFor(p, d.env.Recipient)
+	d.route = o.routeFor(p, append([]string{d.env.Recipient}, d.env.Recipients...)...)
 	d.subject = cleanSubject(p.Subject, o.TicketPrefix)
 	d.replyText = quote.Strip(p.Text)
 	d.newText = d.replyText

@@ -247,7 +247,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 // Data ingests the message; the reply says what became of it, so that a
-// sender (and `ticketgw deliver` handing over to serve) can tell.
+// sender (and an operator reading the MTA's log) can tell.
 func (s *session) Data(r io.Reader) error {
 	if err := s.allow(); err != nil {
 		return err

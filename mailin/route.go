@@ -50,11 +50,11 @@ func (o *Options) isOurs(addr string) bool {
 	return ok
 }
 
-// routeFor picks the first configured address in To, then Cc, then the
-// envelope recipient; mail that names none of them (a Bcc, an alias) goes
-// to the first configured address.
-func (o *Options) routeFor(p *Parsed, rcpt string) route {
-	for _, list := range [][]string{p.To, p.Cc, {rcpt}} {
+// routeFor picks the first configured address in To, then Cc, then among
+// the envelope recipients; mail that names none of them (a Bcc, an alias)
+// goes to the first configured address.
+func (o *Options) routeFor(p *Parsed, rcpts ...string) route {
+	for _, list := range [][]string{p.To, p.Cc, rcpts} {
 		for _, a := range list {
 			if r, ok := o.lookup(a); ok {
 				return r

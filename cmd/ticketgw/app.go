@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -82,5 +83,10 @@ func ingestOptions(cfg *config.Config, log *slog.Logger) (mailin.Options, error)
 }
 
 func (e *env) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.stderr, nil))
+	return e.loggerTo(e.stderr)
+}
+
+// loggerTo is the commands' text log, written to w.
+func (e *env) loggerTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -13,14 +13,15 @@ import (
 )
 
 // Exit codes (sysexits.h), part of the CLI contract: an MTA pipe retries on
-// 75 and bounces on the others.
+// 75 and bounces on the others, so `deliver` uses 75 for everything that
+// is not the message's fault, a bad configuration included.
 const (
 	exitOK       = 0
 	exitUsage    = 64 // EX_USAGE
 	exitDataErr  = 65 // EX_DATAERR: the message is refused (too large)
 	exitSoftware = 70 // EX_SOFTWARE
 	exitTempFail = 75 // EX_TEMPFAIL: try again later
-	exitConfig   = 78 // EX_CONFIG
+	exitConfig   = 78 // EX_CONFIG: bad configuration (every command but deliver)
 )
 
 func main() {
@@ -38,7 +39,8 @@ const usage = `usage: ticketgw COMMAND [flags]
 
 commands:
   serve     [-config FILE]                  run listeners, poller, outbox and web
-  deliver   [-config FILE] [-rcpt ADDR]     ingest one message from stdin; prints one JSON line
+  deliver   [-config FILE] [-from ADDR] [-rcpt ADDR]... [ADDR...]
+                                            ingest one message from stdin; prints one JSON line
   tickets   list [-config FILE] [-json] [-status S]
   tickets   show [-config FILE] [-json] KEY
   customers add|remove|list [-config FILE] [EMAIL [NAME]]

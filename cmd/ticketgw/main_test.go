@@ -191,11 +191,26 @@ func TestDeliverUnparseable(t *testing.T) {
 	}
 }
 
+// TestBadConfigExit78: a bad configuration is exit 78 for the commands,
+// and for deliver 75 with the enhanced status code 4.3.5 first, so that an
+// MTA pipe defers the mail instead of bouncing it to the customer.
 func TestBadConfigExit78(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.toml")
 	os.WriteFile(path, []byte("[[address]]\nemail = \"a@b.com\"\ndepartment = \"X\"\ntype = \"bugs\"\n"), 0o600)
-	for _, args := range [][]string{{"deliver", "-config", path}, {"serve", "-config", path}, {"config", "-config", path}, {"tickets", "list", "-config", path}} {
+	unreadable := filepath.Join(dir, "unreadable.toml")
+	os.WriteFile(unreadable, []byte("ticket_prefix = \"SUP\"\n"), 0o600)
+	for _, c := range []struct{ cfg, first, detail string }{
+		{path, `4.3.5 ticketgw: bad configuration, mail deferred until it is fixed: address[0].type: "bugs" is not one of bug, support, improvement` + "\n", "config " + path + ": address[0].type"},
+		{filepath.Join(dir, "missing.toml"), "4.3.5 ticketgw: bad configuration, mail deferred until it is fixed: cannot read the configuration file: no such file or directory\n", "missing.toml"},
+		{dir, "4.3.5 ticketgw: bad configuration, mail deferred until it is fixed: cannot read the configuration file: is a directory\n", dir},
+	} {
+		r := runBinary(t, []byte("From: a@b\r\n\r\nx"), "deliver", "-config", c.cfg, "-from", "a@b", "-rcpt", "a@b.com")
+		if r.code != 75 || !strings.HasPrefix(r.stderr, c.first) || !strings.Contains(r.stderr, c.detail) || r.stdout != "" {
+			t.Errorf("deliver -config %s: exit %d, stdout %q, stderr %q", c.cfg, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"serve", "-config", path}, {"config", "-config", path}, {"tickets", "list", "-config", path}} {
 		r := runBinary(t, []byte("From: a@b\r\n\r\nx"), args...)
 		if r.code != 78 || !strings.Contains(r.stderr, `address[0].type: "bugs" is not one of bug, support, improvement`) {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
@@ -217,9 +232,10 @@ func TestConfigPrintsDefaults(t *testing.T) {
 }
 
 // TestServeHoldsStore delivers a message, starts serve, checks that its
-// outbox worker writes the confirmation to the dir transport, that deliver
-// says within a second or two that the store is held (exit 75), and that
-// SIGTERM stops serve cleanly so the store opens again.
+// outbox worker writes the confirmation to the dir transport, that the
+// commands say within a second or two that the store is held (exit 75)
+// while deliver hands its message to serve (no listener configured), and
+// that SIGTERM stops serve cleanly so the store opens again.
 func TestServeHoldsStore(t *testing.T) {
 	dir := t.TempDir()
 	cfg := corpusConfig(t, dir)
@@ -266,12 +282,17 @@ func TestServeHoldsStore(t *testing.T) {
 		t.Errorf("confirmation:\n%s", data)
 	}
 	start := time.Now()
-	r := runBinary(t, []byte("From: a@b.com\r\nTo: suporte@acme.com.br\r\nSubject: x\r\n\r\nbody\r\n"), "deliver", "-config", cfg)
+	r := runBinary(t, nil, "tickets", "list", "-config", cfg)
 	if r.code != 75 || !strings.Contains(r.stderr, "in use by another ticketgw process") {
-		t.Errorf("deliver while serve runs: exit %d, %q", r.code, r.stderr)
+		t.Errorf("tickets list while serve runs: exit %d, %q", r.code, r.stderr)
 	}
 	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("deliver took %v to give up", d)
+		t.Errorf("tickets list took %v to give up", d)
+	}
+	// With no listener at all, deliver hands its message to serve.
+	r = runBinary(t, []byte("From: a@b.com\r\nTo: suporte@acme.com.br\r\nSubject: x\r\n\r\nbody\r\n"), "deliver", "-config", cfg)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != `{"outcome":"created","ticket":"SUP-1001","reason":""}` {
+		t.Errorf("deliver while serve runs: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -279,8 +300,8 @@ func TestServeHoldsStore(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
-	r = runBinary(t, []byte("From: a@b.com\r\nTo: suporte@acme.com.br\r\nSubject: x\r\n\r\nbody\r\n"), "deliver", "-config", cfg)
-	if r.code != 0 || !strings.Contains(r.stdout, `"outcome":"created"`) {
+	r = runBinary(t, []byte("From: a@b.com\r\nTo: suporte@acme.com.br\r\nSubject: y\r\n\r\nbody\r\n"), "deliver", "-config", cfg)
+	if r.code != 0 || !strings.Contains(r.stdout, `"outcome":"created","ticket":"SUP-1002"`) {
 		t.Errorf("deliver after serve stopped: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }

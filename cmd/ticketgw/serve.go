@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"slices"
 	"strings"
@@ -99,12 +100,34 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			return exitSoftware
 		}
 	}
+	// The hand-off socket, for `deliver` while serve holds the store; it
+	// is opened whatever [smtp] listen says.
+	handoffLn, err := listenHandoff(cfg)
+	if err != nil {
+		for _, ln := range []net.Listener{smtpLn, webLn} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitSoftware
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := worker.Run(ctx); err != nil {
 			log.Error("outbox worker stopped", "error", err)
+		}
+	})
+	wg.Go(func() {
+		h := mailin.NewHandoff(g, mailin.HandoffOptions{
+			MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			Logger:          log.With("component", "handoff"),
+		})
+		if err := h.Serve(ctx, handoffLn); err != nil {
+			log.Error("hand-off socket stopped", "error", err)
+			stop()
 		}
 	})
 	if smtpLn != nil {
@@ -149,10 +172,15 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	warnNoAnalyst(ctx, st, log)
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
-		"smtp", smtpAddr(smtpLn), "web", smtpAddr(webLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
+		"smtp", smtpAddr(smtpLn), "handoff", handoffPath(cfg), "web", smtpAddr(webLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
+	// Closing the listener removed the socket; a serve that is gone
+	// leaves none behind for deliver to knock on.
+	if err := os.Remove(handoffPath(cfg)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("remove the hand-off socket", "error", err)
+	}
 	if err := st.Close(); err != nil {
 		log.Error("close store", "error", err)
 		return exitSoftware
