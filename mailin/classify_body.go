@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -48,6 +49,11 @@ var bounceWording = []string{
 	"a message that you sent could not be delivered",
 	"a message that you sent has not yet been delivered",
 	"não foi possível entregar a mensagem",
+	"no ha sido posible entregar su mensaje",
+	"no se ha podido entregar su mensaje",
+	"su mensaje no pudo ser entregado",
+	"votre message n'a pas pu être distribué",
+	"non è stato possibile recapitare il messaggio",
 	"a mensagem não pôde ser entregue",
 	"sua mensagem não pôde ser entregue",
 	"ihre nachricht konnte nicht zugestellt werden",
@@ -65,7 +71,36 @@ var bounceSubjects = []string{
 	"warning: message", "delayed mail", "mail system error", "delivery report", "delivery failed",
 	"não é possível entregar", "mensagem não entregue", "não entregue", "falha na entrega", "unzustellbar",
 	"nicht zustellbar", "no se puede entregar", "no se pudo entregar", "non remis", "échec de la remise",
-	"non recapitabile", "onbestelbaar", "kan inte levereras",
+	"non recapitabile", "onbestelbaar", "kan inte levereras", "mensaje no entregado", "mensagem não entregue",
+	"message non distribué", "messaggio non consegnato",
+}
+
+// smtpReplyRE finds an SMTP failure reply with its enhanced status code
+// ("550 5.1.1"), which reports quote from the remote server.
+var smtpReplyRE = regexp.MustCompile(`\b5\d\d[ -]#?5\.\d{1,3}\.\d{1,3}\b`)
+
+// failureWords say, in the languages of reports, that delivery failed.
+var failureWords = []string{
+	"could not be delivered", "couldn't be delivered", "undeliverable", "delivery failed", "permanent",
+	"user unknown", "no such user", "mailbox unavailable", "não foi possível entregar", "não entregue",
+	"no ha sido posible entregar", "no se ha podido entregar", "no se pudo entregar", "no entregado",
+	"konnte nicht zugestellt", "unzustellbar", "n'a pas pu être", "non remis", "impossibile consegnare",
+	"non è stato possibile recapitare", "kon niet worden afgeleverd",
+}
+
+// dmarcReport: a DMARC aggregate report (RFC 7489 section 7.2), by its
+// subject or by its report file's name (receiver!domain!begin!end).
+func dmarcReport(p *Parsed, subject string) bool {
+	if strings.HasPrefix(subject, "report domain:") && strings.Contains(subject, "submitter:") {
+		return true
+	}
+	for _, a := range p.Attachments {
+		n := strings.ToLower(a.Filename)
+		if strings.Count(n, "!") >= 3 && (strings.HasSuffix(n, ".xml.gz") || strings.HasSuffix(n, ".zip") || strings.HasSuffix(n, ".xml")) {
+			return true
+		}
+	}
+	return false
 }
 
 // dsnFields are the RFC 3464 fields MTAs copy into a text report.
@@ -90,7 +125,10 @@ func machineBody(p *Parsed, local, domain string) string {
 		return ReasonFeedback
 	}
 	subject := strings.ToLower(strings.TrimSpace(p.Subject))
-	weak := hasPrefixAny(subject, bounceSubjects) || robotLocal(local) || countAny(text, dsnFields) >= 2
+	if dmarcReport(p, subject) {
+		return ReasonFeedback
+	}
+	weak := hasPrefixAny(subject, bounceSubjects) || robotLocal(local)
 	for _, o := range mtaSignatures {
 		if i := strings.Index(text, o); i >= 0 && (i < 600 || weak) {
 			return ReasonBounce
@@ -105,7 +143,12 @@ func machineBody(p *Parsed, local, domain string) string {
 			return ReasonBounce
 		}
 	}
+	// RFC 3464 fields copied into the text: the report itself when they
+	// open it or come from a robot; a person pastes them to ask about them.
 	if countAny(text, dsnFields) >= 3 && (weak || strings.HasPrefix(text, "reporting-mta:") || strings.HasPrefix(text, "final-recipient:")) {
+		return ReasonBounce
+	}
+	if weak && smtpReplyRE.MatchString(text) && containsAny(text, failureWords) {
 		return ReasonBounce
 	}
 	if robotLocal(local) && containsAny(text, listNotices) {
