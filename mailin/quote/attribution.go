@@ -3,6 +3,8 @@ package quote
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Reply attributions ("On <date>, X wrote:", "Em <data>, X escreveu:",
@@ -134,11 +136,15 @@ func isVerbless(lines []string, i int, t string) bool {
 // replyBefore returns where in t an attribution starts after reply text
 // written on the same line ("Thanks, done. On Mon, … wrote:", as text made
 // from HTML that lost a line break has it), or 0. The reply must end a
-// sentence and the attribution start with an opener, so that a date such
-// as "man. 23. nov. 2026" is not taken apart.
+// sentence, and the attribution start with an opener or, when it has an
+// address, with a capitalised name ("Köszönöm, rendben. X <x@y> ezt írta
+// …:"); the word ending the reply must not be a number or an abbreviation,
+// so that "Am Mo., 23. Nov. 2026 …" or "Dr. Silva <s@x> escreveu:" are not
+// taken apart.
 func replyBefore(t string, strong bool) int {
-	for j := 0; j+1 < len(t); j++ {
-		if c := t[j]; (c != '.' && c != '!' && c != '?') || t[j+1] != ' ' || j == 0 {
+	for j := 1; j+1 < len(t); j++ {
+		c := t[j]
+		if (c != '.' && c != '!' && c != '?') || t[j+1] != ' ' {
 			continue
 		}
 		k := j + 1
@@ -146,11 +152,38 @@ func replyBefore(t string, strong bool) int {
 			k++
 		}
 		rest := t[k:]
-		if openerRe.MatchString(rest) && isAttributionText(rest) && (!strong || isStrong(rest)) {
+		if !isAttributionText(rest) || (strong && !isStrong(rest)) {
+			continue
+		}
+		if openerRe.MatchString(rest) {
+			return k
+		}
+		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) && addressRe.MatchString(rest) && endsSentence(t[:j], c) {
 			return k
 		}
 	}
 	return 0
+}
+
+// endsSentence reports whether reply, followed by punct, reads as a
+// sentence rather than an abbreviation or a number: two words or more, the
+// last of three letters or more unless punct is "!" or "?".
+func endsSentence(reply string, punct byte) bool {
+	words := strings.Fields(reply)
+	if len(words) < 2 {
+		return false
+	}
+	if punct != '.' {
+		return true
+	}
+	n := 0
+	for _, r := range words[len(words)-1] {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 3
 }
 
 // dashedAttribution reports Zoho's and Android mail's attribution between

@@ -105,8 +105,11 @@ func isHistory(lines []string, quoted []bool, i int) bool {
 	return ok && a.reply == "" && (a.strong || quoteFollows(lines, quoted, a.end+1))
 }
 
-// isQuoted reports a line that starts with ">", at any depth.
-func isQuoted(l string) bool { return strings.HasPrefix(l, ">") }
+// isQuoted reports a line that starts with ">", at any depth, but not the
+// ">=" of a formula ("when >= 10 units"): no client quotes that way.
+func isQuoted(l string) bool {
+	return strings.HasPrefix(l, ">") && !strings.HasPrefix(strings.TrimLeft(l, ">"), "=")
+}
 
 // quoteMask marks the lines of ">" quotes. A run of ">" lines is a quote
 // when one of its lines is at the first level ("> ", ">text", "> > …"), or
