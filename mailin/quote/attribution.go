@@ -59,12 +59,20 @@ func attribution(lines []string, i int) (attrib, bool) {
 		a := attrib{end: i, strong: isStrong(first)}
 		if k := replyBefore(first, a.strong); k > 0 {
 			lead := len(norm) - len(strings.TrimLeft(norm, " \t*_"))
-			a.reply = raw[lead : lead+k]
+			a.reply = replyText(raw[lead : lead+k])
 		}
 		return a, true
 	}
 	if isVerbless(lines, i, first) {
 		return attrib{end: i, strong: true}, true
+	}
+	if strings.HasSuffix(first, ":") {
+		// Reply text run on before an attribution that does not end in
+		// a verb ("Thanks. Quoting X <x@y>:").
+		if k := replyBefore(first, true); k > 0 {
+			lead := len(norm) - len(strings.TrimLeft(norm, " \t*_"))
+			return attrib{end: i, strong: true, reply: replyText(raw[lead : lead+k])}, true
+		}
 	}
 	return wrappedAttribution(lines, i, first)
 }
@@ -148,7 +156,7 @@ func replyBefore(t string, strong bool) int {
 			continue
 		}
 		k := j + 1
-		for k < len(t) && t[k] == ' ' {
+		for k < len(t) && (t[k] == ' ' || t[k] == '*' || t[k] == '_') {
 			k++
 		}
 		rest := t[k:]
@@ -163,6 +171,12 @@ func replyBefore(t string, strong bool) int {
 		}
 	}
 	return 0
+}
+
+// replyText trims the spaces and emphasis markers left between reply text
+// and the attribution after it.
+func replyText(s string) string {
+	return strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' })
 }
 
 // endsSentence reports whether reply, followed by punct, reads as a

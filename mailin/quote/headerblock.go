@@ -133,10 +133,10 @@ func underscoreStarts(lines []string, i int) bool {
 }
 
 // isHeaderBlock reports whether a header line at i starts a block: From and
-// Sent/Date with Subject, or From and a Sent/Date that is a date with To,
-// counting non-blank lines. One "De:" or "Para:" line alone is ordinary
-// text, and so are "From: the warehouse / To: Hamburg / Date: Monday" in an
-// order. A block may start with any of its fields (some webmails put Date
+// Sent/Date with Subject, or (no Subject) From, a Sent/Date that is a date
+// and To, with an address in From or To; counting non-blank lines. One
+// "De:" or "Para:" line alone is ordinary text, and so are "From: the
+// warehouse / To: Hamburg / Date: 24/11/2026" in an order. A block may start with any of its fields (some webmails put Date
 // first).
 func isHeaderBlock(lines []string, i int) bool {
 	kind, value, ok := headerField(lines[i])
@@ -146,12 +146,12 @@ func isHeaderBlock(lines []string, i int) bool {
 	if kind == fieldFrom && flattenedBlock(value) {
 		return true
 	}
-	var seen, dated fieldKind
+	var seen fieldKind
+	dated, addressed := false, false
 	note := func(k fieldKind, v string) {
 		seen |= k
-		if k == fieldSent && isDate(v) {
-			dated = fieldSent
-		}
+		dated = dated || k == fieldSent && isDate(v)
+		addressed = addressed || k&(fieldFrom|fieldTo) != 0 && addressRe.MatchString(v)
 	}
 	note(kind, value)
 	others := 0
@@ -173,7 +173,7 @@ func isHeaderBlock(lines []string, i int) bool {
 		if seen&(fieldFrom|fieldSent) != fieldFrom|fieldSent {
 			continue
 		}
-		if seen&fieldSubject != 0 || (dated != 0 && seen&fieldTo != 0) {
+		if seen&fieldSubject != 0 || (dated && addressed && seen&fieldTo != 0) {
 			return true
 		}
 	}
