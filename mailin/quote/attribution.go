@@ -110,14 +110,63 @@ func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
 }
 
 // isAttributionText reports whether one attribution, joined onto one line,
-// is the whole of t.
+// is the whole of t. Plain string tests, not regular expressions: it runs
+// for every colon-ended line and every sentence end of an attribution.
 func isAttributionText(t string) bool {
 	// Every attribution ends with a colon: a cheap test that spares the
-	// regular expressions almost every line of a message.
+	// rest almost every line of a message.
 	if !strings.HasSuffix(t, ":") {
 		return false
 	}
-	return endVerbRe.MatchString(t) || boundVerbRe.MatchString(t) || tailVerbRe.MatchString(t) || startPhraseRe.MatchString(t)
+	body := strings.ToLower(strings.TrimRight(t[:len(t)-1], " \t"))
+	for _, v := range endVerbs {
+		if before, ok := strings.CutSuffix(body, v); ok && (before == "" || wordEnds(before)) {
+			return true
+		}
+	}
+	for _, v := range boundVerbs {
+		if strings.HasSuffix(body, v) {
+			return true
+		}
+	}
+	for _, v := range tailVerbs {
+		if hasTailVerb(body, v) {
+			return true
+		}
+	}
+	for _, p := range startPhrases {
+		if strings.HasPrefix(body, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// wordEnds reports whether s ends where a word may start after it: a
+// space, a comma, a closing bracket or a quote mark.
+func wordEnds(s string) bool {
+	switch s[len(s)-1] {
+	case ' ', '\t', ',', ')', '>', '"', '\'':
+		return true
+	}
+	return strings.HasSuffix(s, "»")
+}
+
+// hasTailVerb reports whether v occurs in s as a word followed by a space
+// or a bracket and more text.
+func hasTailVerb(s, v string) bool {
+	for off := 0; ; {
+		i := strings.Index(s[off:], v)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(v)
+		if (i == 0 || s[i-1] == ' ' || s[i-1] == ',') && end+1 < len(s) && (s[end] == ' ' || s[end] == '(') {
+			return true
+		}
+		off = i + 1
+	}
 }
 
 // isStrong reports an attribution that no sentence of the sender's looks
@@ -160,13 +209,15 @@ func replyBefore(t string, strong bool) int {
 			k++
 		}
 		rest := t[k:]
-		if !isAttributionText(rest) || (strong && !isStrong(rest)) {
-			continue
+		opened := openerRe.MatchString(rest)
+		if !opened {
+			// A capitalised name with an address.
+			r, _ := utf8.DecodeRuneInString(rest)
+			if !unicode.IsUpper(r) || !endsSentence(t[:j], c) || !addressRe.MatchString(rest) {
+				continue
+			}
 		}
-		if openerRe.MatchString(rest) {
-			return k
-		}
-		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) && addressRe.MatchString(rest) && endsSentence(t[:j], c) {
+		if isAttributionText(rest) && (!strong || isStrong(rest)) {
 			return k
 		}
 	}

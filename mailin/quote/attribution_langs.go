@@ -6,10 +6,9 @@ import (
 )
 
 // The words of reply attributions, per language, as Gmail, Outlook, Apple
-// Mail, Thunderbird, Yahoo and Horde write them. Each table is joined into
-// one regular expression; every text matched against them has already
-// passed the cheap "ends with a colon" test and been through normSpace, so
-// no-break spaces are plain spaces and a full-width colon is ":".
+// Mail, Thunderbird, Yahoo and Horde write them, lower-cased. They are
+// compared with text that has been through normSpace, so no-break spaces
+// are plain spaces and a full-width colon is ":".
 
 // endVerbs end an attribution, right before its colon, after a separator
 // (space, comma, closing bracket or quote): "On … X wrote:".
@@ -20,9 +19,9 @@ var endVerbs = []string{
 	// nl ("het volgende geschreven"), da/no/sv, fi
 	`geschreven`, `schreef`, `skrev`, `kirjoitti`,
 	// pl, cs
-	`napisał\(a\)`, `napisał`, `napisała`, `pisze`, `napsal\(a\)`, `napsal/a`, `napsal`, `napsala`,
+	`napisał(a)`, `napisał`, `napisała`, `pisze`, `napsal(a)`, `napsal/a`, `napsal`, `napsala`,
 	// ru, uk
-	`пишет`, `написал\(а\)`, `написал`, `написала`, `пише`, `написав\(ла\)`, `написав`,
+	`пишет`, `написал(а)`, `написал`, `написала`, `пише`, `написав(ла)`, `написав`,
 	// hu, ca, tr, vi
 	`írta`, `va escriure`, `ha escrit`, `yazdı`, `đã viết`,
 }
@@ -34,7 +33,8 @@ var boundVerbs = []string{
 	`写道`, `寫道`, `님이 작성`, `작성`, `쓴 글`, `のメール`, `さんは書きました`, `が書きました`,
 }
 
-// tailVerbs are followed by the name or the date before the colon: de
+// tailVerbs are followed, after a space or a bracket, by the name or the
+// date before the colon: de
 // "Am … schrieb X <x@y>:", nl "Op … schreef X:", da/no/sv "… skrev X:", fi
 // "X kirjoitti 23.11.2026 klo 10.15:", hu "X ezt írta (időpont: …):".
 var tailVerbs = []string{`schrieb`, `schreef`, `skrev`, `kirjoitti`, `ezt írta`}
@@ -56,14 +56,8 @@ var openers = []string{
 	`w dniu`, `vào`, `在`,
 }
 
-var (
-	endVerbRe   = regexp.MustCompile(`(?i)(?:^|[\s,)>"'»])(?:` + strings.Join(endVerbs, `|`) + `)\s*:$`)
-	boundVerbRe = regexp.MustCompile(`(?:` + strings.Join(boundVerbs, `|`) + `)\s*:$`)
-	// A tail verb must be a word of its own: "skrev" starts "skrevet".
-	tailVerbRe    = regexp.MustCompile(`(?i)(?:^|[\s,])(?:` + strings.Join(tailVerbs, `|`) + `)[\s(].*:$`)
-	startPhraseRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(startPhrases, `|`) + `)\s.*:$`)
-	openerRe      = regexp.MustCompile(`(?i)^(?:` + strings.Join(openers, `|`) + `)\s`)
-)
+// openerRe matches a line that starts with an opener.
+var openerRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(openers, `|`) + `)\s`)
 
 // Gmail in several languages (ru, ja, and the date-first form it used
 // everywhere before 2015) writes no verb at all: "пн, 23 нояб. 2026 г. в

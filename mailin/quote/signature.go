@@ -15,7 +15,7 @@ func isSigDelimiter(l string) bool {
 // device, or a known app line.
 func isTagline(l string) bool {
 	l = strings.TrimSpace(strings.TrimRight(trimMarkup(normSpace(l)), ".!。"))
-	if len(l) > maxTaglineLen || len(l) < 8 {
+	if len(l) > maxTaglineLen || len(l) < 8 || !namesDeviceOrApp(l) {
 		return false
 	}
 	if appTaglineRe.MatchString(l) {
@@ -40,3 +40,16 @@ const maxDeviceWords = 4
 // maxTaglineLen is longer than any tagline: longer lines are prose (in
 // bytes: Cyrillic taglines take twice as many as letters).
 const maxTaglineLen = 96
+
+// namesDeviceOrApp is a cheap test that rules out almost every short line
+// before the tagline expressions run: each tagline names a device
+// (deviceRe) or a mail app.
+func namesDeviceOrApp(l string) bool {
+	l = strings.ToLower(l)
+	for _, w := range taglineWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}

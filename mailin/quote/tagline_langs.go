@@ -42,6 +42,17 @@ var appTaglines = []string{
 	`取得 (?:ios|android) 版 outlook`, `(?:ios|android)용 outlook 받기`,
 }
 
+// taglineWords are the lower-cased words one of which every tagline has:
+// those of deviceRe, and the names of mail apps.
+var taglineWords = []string{
+	"iphon", "ipad", "android", "samsung", "galaxy", "smartphone", "smartfon", "blackberry",
+	"huawei", "xiaomi", "redmi", "motorola", "pixel", "xperia", "oneplus", "nokia", "mobil",
+	"celular", "telemóvel", "tablet", "phone", "móvil", "movil", "handy", "dispositivo",
+	"appareil", "apparaat", "telefoon", "telefon", "puhelim", "смартфон", "телефон", "устройств",
+	"手机", "手機", "携帯", "휴대폰", "갤럭시", "điện thoại",
+	"outlook", "mail", "correo", "posta", "poczta", "почта", "пошта",
+}
+
 var (
 	deviceTaglineRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(deviceTaglines, `|`) + `)$`)
 	appTaglineRe    = regexp.MustCompile(`(?i)^(?:` + strings.Join(appTaglines, `|`) + `)$`)
