@@ -12,22 +12,24 @@ func isSigDelimiter(l string) bool {
 // Outlook for Android", tagline_langs.go). Its words also start ordinary
 // sentences ("Enviado do meu e-mail pessoal também"), so a line counts only
 // when it is nothing but a tagline: a short device name that names a
-// device, or a known app line.
+// device, or a known app line. Plain string tests first: this runs for
+// every short line.
 func isTagline(l string) bool {
 	l = strings.TrimSpace(strings.TrimRight(trimMarkup(normSpace(l)), ".!。"))
-	if len(l) > maxTaglineLen || len(l) < 8 || !namesDeviceOrApp(l) {
+	if len(l) > maxTaglineLen || len(l) < 8 {
 		return false
 	}
-	if appTaglineRe.MatchString(l) {
+	lower := strings.ToLower(l)
+	if containsAny(lower, appWords) && appTaglineRe.MatchString(l) {
 		return true
 	}
-	m := deviceTaglineRe.FindStringSubmatch(l)
-	if m == nil {
-		return false
-	}
-	for _, dev := range m[1:] {
-		if dev != "" {
-			return len(strings.Fields(dev)) <= maxDeviceWords && deviceRe.MatchString(dev)
+	for _, f := range deviceTaglines {
+		if len(lower) <= len(f.before)+len(f.after) || !strings.HasPrefix(lower, f.before) || !strings.HasSuffix(lower, f.after) {
+			continue
+		}
+		device := lower[len(f.before) : len(lower)-len(f.after)]
+		if len(strings.Fields(device)) <= maxDeviceWords && containsAny(device, deviceWords) {
+			return true
 		}
 	}
 	return false
@@ -41,13 +43,9 @@ const maxDeviceWords = 4
 // bytes: Cyrillic taglines take twice as many as letters).
 const maxTaglineLen = 96
 
-// namesDeviceOrApp is a cheap test that rules out almost every short line
-// before the tagline expressions run: each tagline names a device
-// (deviceRe) or a mail app.
-func namesDeviceOrApp(l string) bool {
-	l = strings.ToLower(l)
-	for _, w := range taglineWords {
-		if strings.Contains(l, w) {
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}

@@ -6,26 +6,47 @@ import (
 )
 
 // Mobile mail apps sign every message on their own, in the language of the
-// phone. deviceTaglines are those that name the device, with "(.+?)" where
-// the device goes; the device must then name one (deviceRe) in a few words.
-var deviceTaglines = []string{
+// phone. deviceTaglines are those that name the device, lower-cased, as
+// the text before and after the device's name; the name must then be a
+// device (deviceWords) in a few words.
+var deviceTaglines = []struct{ before, after string }{
 	// en, pt, es, de, fr, it
-	`sent from my (.+?)`, `sent from (.+?)`, `enviad[oa] (?:do|de|desde) (?:meu|minha|mi) (.+?)`,
-	`von meinem (.+?)(?: gesendet)?`, `gesendet von meinem (.+?)`, `gesendet mit meinem (.+?)`,
-	`envoyé (?:de|depuis) (?:mon|ma) (.+?)`, `inviato dal mio (.+?)`, `inviato da (?:il mio )?(.+?)`,
+	{"sent from my ", ""}, {"sent from ", ""},
+	{"enviado do meu ", ""}, {"enviado do minha ", ""}, {"enviado de meu ", ""}, {"enviado desde mi ", ""},
+	{"enviada do meu ", ""}, {"enviado da minha ", ""}, {"enviada da minha ", ""}, {"enviado de mi ", ""},
+	{"von meinem ", " gesendet"}, {"von meinem ", ""}, {"gesendet von meinem ", ""}, {"gesendet mit meinem ", ""},
+	{"gesendet von ", ""}, {"envoyé de mon ", ""}, {"envoyé depuis mon ", ""}, {"envoyé de ma ", ""},
+	{"envoyé depuis ma ", ""}, {"envoyé de ", ""}, {"inviato dal mio ", ""}, {"inviato da ", ""},
 	// nl, da, no, sv, fi
-	`(?:verstuurd|verzonden) (?:vanaf|met|via) (?:mijn )?(.+?)`, `sendt fra (?:min |mit )?(.+?)`,
-	`skickat från (?:min )?(.+?)`, `lähetetty (.+?)`,
+	{"verstuurd vanaf mijn ", ""}, {"verzonden vanaf mijn ", ""}, {"verzonden met mijn ", ""},
+	{"verstuurd met mijn ", ""}, {"verzonden vanaf ", ""}, {"verstuurd vanaf ", ""},
+	{"sendt fra min ", ""}, {"sendt fra mit ", ""}, {"sendt fra ", ""},
+	{"skickat från min ", ""}, {"skickat från ", ""}, {"lähetetty ", ""},
 	// pl, cs, ru, uk, hu
-	`wysłane z (?:mojego )?(.+?)`, `wysłano z (?:mojego )?(.+?)`, `odesláno z (?:mého )?(.+?)`,
-	`отправлено с (?:моего )?(.+?)`, `отправлено из (.+?)`, `надіслано з (?:мого )?(.+?)`,
-	`(?:az )?(.+?)-(?:ról|ről|omról|ömről) küldve`,
+	{"wysłane z mojego ", ""}, {"wysłane z ", ""}, {"wysłano z mojego ", ""}, {"wysłano z ", ""},
+	{"odesláno z mého ", ""}, {"odesláno z ", ""}, {"отправлено с моего ", ""}, {"отправлено с ", ""},
+	{"отправлено из ", ""}, {"надіслано з мого ", ""}, {"надіслано з ", ""},
+	{"", "-ról küldve"}, {"", "-ről küldve"}, {"az ", "-omról küldve"}, {"az ", "-ömről küldve"},
 	// ca, tr, ja, zh, ko, vi
-	`enviat des del meu (.+?)`, `enviat des de l'(.+?)`, `enviat des de (.+?)`,
-	`(.+?)'(?:umdan|ımdan|imden|dan|den|tan|ten) gönderildi`,
-	`(.+?)\s*から送信`, `发自我的\s*(.+?)`, `从我的\s*(.+?)\s*发送`, `從我的\s*(.+?)\s*傳送`, `(.+?)\s*에서 보냄`,
-	`gửi từ (.+?)`,
+	{"enviat des del meu ", ""}, {"enviat des de l'", ""}, {"enviat des de ", ""},
+	{"", "'umdan gönderildi"}, {"", "'ımdan gönderildi"}, {"", "'imden gönderildi"},
+	{"", "'dan gönderildi"}, {"", "'den gönderildi"}, {"", "'tan gönderildi"}, {"", "'ten gönderildi"},
+	{"", "から送信"}, {"发自我的", ""}, {"从我的", "发送"}, {"從我的", "傳送"}, {"", "에서 보냄"},
+	{"gửi từ ", ""},
 }
+
+// deviceWords name a device, lower-cased, in the forms the taglines inflect
+// them to ("iPhonesta", "iPhone'a", "iPhonu", "iPhone-ról").
+var deviceWords = []string{
+	"iphon", "ipad", "android", "samsung", "galaxy", "smartphone", "smartfon", "blackberry",
+	"huawei", "xiaomi", "redmi", "motorola", "pixel", "xperia", "oneplus", "nokia", "mobil",
+	"celular", "telemóvel", "tablet", "phone", "móvil", "movil", "handy", "dispositivo",
+	"appareil", "apparaat", "telefoon", "telefon", "puhelim", "смартфон", "телефон", "устройств",
+	"手机", "手機", "携帯", "휴대폰", "갤럭시", "điện thoại",
+}
+
+// appWords are the lower-cased words one of which every app tagline has.
+var appWords = []string{"outlook", "mail", "correo", "posta", "poczta", "почта", "пошта"}
 
 // appTaglines are the lines of mail apps that name no device: Outlook's
 // "Sent from Outlook for iOS" and "Get Outlook for Android", Windows Mail's
@@ -42,21 +63,4 @@ var appTaglines = []string{
 	`取得 (?:ios|android) 版 outlook`, `(?:ios|android)용 outlook 받기`,
 }
 
-// taglineWords are the lower-cased words one of which every tagline has:
-// those of deviceRe, and the names of mail apps.
-var taglineWords = []string{
-	"iphon", "ipad", "android", "samsung", "galaxy", "smartphone", "smartfon", "blackberry",
-	"huawei", "xiaomi", "redmi", "motorola", "pixel", "xperia", "oneplus", "nokia", "mobil",
-	"celular", "telemóvel", "tablet", "phone", "móvil", "movil", "handy", "dispositivo",
-	"appareil", "apparaat", "telefoon", "telefon", "puhelim", "смартфон", "телефон", "устройств",
-	"手机", "手機", "携帯", "휴대폰", "갤럭시", "điện thoại",
-	"outlook", "mail", "correo", "posta", "poczta", "почта", "пошта",
-}
-
-var (
-	deviceTaglineRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(deviceTaglines, `|`) + `)$`)
-	appTaglineRe    = regexp.MustCompile(`(?i)^(?:` + strings.Join(appTaglines, `|`) + `)$`)
-	// deviceRe names a device, in the forms the taglines inflect it to
-	// ("iPhonesta", "iPhone'a", "iPhonu", "iPhone-ról", "iPhone'umdan").
-	deviceRe = regexp.MustCompile(`(?i)iphon|ipad|android|samsung|galaxy|smartphone|smartfon|blackberry|huawei|xiaomi|redmi|motorola|pixel|xperia|oneplus|nokia|mobile|mobil|celular|telemóvel|tablet|phone|móvil|movil|handy|dispositivo|appareil|apparaat|telefoon|telefon|puhelim|смартфон|телефон|устройств|手机|手機|携帯|휴대폰|갤럭시|điện thoại`)
-)
+var appTaglineRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(appTaglines, `|`) + `)$`)
