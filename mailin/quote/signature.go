@@ -15,7 +15,7 @@ func isSigDelimiter(l string) bool {
 // device, or a known app line. Plain string tests first: this runs for
 // every short line.
 func isTagline(l string) bool {
-	l = strings.TrimSpace(strings.TrimRight(trimMarkup(normSpace(l)), ".!。"))
+	l = strings.TrimSpace(strings.TrimRight(trimMarkup(dropLink(trimMarkup(normSpace(l)))), ".!。"))
 	if len(l) > maxTaglineLen || len(l) < 8 {
 		return false
 	}
@@ -50,4 +50,23 @@ func containsAny(s string, words []string) bool {
 		}
 	}
 	return false
+}
+
+// dropLink removes the link Outlook's mobile apps put after their tagline,
+// "Get Outlook for iOS<https://aka.ms/o0ukef>" in plain text and "… (https://…)"
+// in text made from HTML.
+func dropLink(l string) string {
+	t := strings.TrimRight(l, " \t")
+	for _, br := range [...]struct{ open, close string }{{"<", ">"}, {"(", ")"}, {"[", "]"}} {
+		if !strings.HasSuffix(t, br.close) {
+			continue
+		}
+		i := strings.LastIndex(t, br.open)
+		if i > 0 {
+			if u := t[i+1 : len(t)-1]; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				return strings.TrimRight(t[:i], " \t")
+			}
+		}
+	}
+	return l
 }

@@ -30,6 +30,7 @@ var taglineCases = []struct{ lang, line string }{
 	{"zh", "发自我的iPhone"}, {"zh", "从我的 iPhone 发送"}, {"zh-tw", "從我的 iPhone 傳送"},
 	{"ko", "iPhone에서 보냄"}, {"ko", "iOS용 Outlook 받기"},
 	{"vi", "Gửi từ iPhone của tôi"},
+	{"en", "Get Outlook for iOS<https://aka.ms/o0ukef>"}, {"pt", "Obter o Outlook para Android (https://aka.ms/ghei36)"},
 }
 
 func TestTaglinesPerLanguage(t *testing.T) {
