@@ -170,9 +170,71 @@ func hasTailVerb(s, v string) bool {
 }
 
 // isStrong reports an attribution that no sentence of the sender's looks
-// like: one with an address, or with a time of day and a date.
+// like: one with an address, or with a time of day, a date and a name for
+// its author ("Em 23/11/2026 10:15, Suporte Acme escreveu:", not "Em
+// 23/11/2026 às 10:15 o técnico escreveu:").
 func isStrong(t string) bool {
-	return addressRe.MatchString(t) || (timeRe.MatchString(t) && dateRe.MatchString(t))
+	return addressRe.MatchString(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t))
+}
+
+// authorNamed reports whether the word next to an attribution's verb — the
+// one before an end verb, after a tail verb — may be a name: it does not
+// start with a lower-case letter. Scripts without case (CJK, Hangul) always
+// may.
+func authorNamed(t string) bool {
+	body := strings.TrimRight(strings.TrimSuffix(t, ":"), " \t")
+	for _, v := range endVerbs {
+		n := len(body) - len(v)
+		if n > 0 && utf8.RuneStart(body[n]) && strings.EqualFold(body[n:], v) && wordEnds(body[:n]) {
+			if mayBeName(lastWord(body[:n])) {
+				return true
+			}
+		}
+	}
+	for _, v := range tailVerbs {
+		for i := 0; i+len(v) < len(body); i++ {
+			if utf8.RuneStart(body[i]) && strings.EqualFold(body[i:i+len(v)], v) && mayBeName(firstWord(body[i+len(v):])) {
+				return true
+			}
+		}
+	}
+	// Bound verbs follow uncased scripts; start phrases name the author
+	// after them.
+	lower := strings.ToLower(body)
+	for _, v := range boundVerbs {
+		if strings.HasSuffix(lower, v) {
+			return true
+		}
+	}
+	for _, p := range startPhrases {
+		if strings.HasPrefix(lower, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func mayBeName(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return w != "" && !unicode.IsLower(r)
+}
+
+// lastWord and firstWord return a word of s without the quotes and
+// brackets around it.
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[len(f)-1], "\"'»«,()<>")
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(strings.TrimLeft(s, "("))
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[0], "\"'»«,()<>")
 }
 
 // isVerbless reports one of the attributions without a verb. Their shape

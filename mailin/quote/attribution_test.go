@@ -164,6 +164,9 @@ func TestAttributionLookalikes(t *testing.T) {
 		"At 10:15 on 23/11 I sent it to help@desk.example, as Anna wrote.\nPlease confirm.",
 		"Steps:\n---- restart the service ----\n---- clear the cache ----\nNothing helped.",
 		"보고서 작성:\n1. 매출\n2. 비용",
+		"Em 23/11/2026 às 10:15 o sistema caiu e o técnico escreveu:\nreinicie o servidor\nFiz isso.",
+		"Am 23.11.2026 um 10:15 schrieb mir Ihr Kollege:\nbitte neu starten\nHabe ich gemacht.",
+		"On 23/11/2026 at 10:15 the nightly job wrote:\nERROR 17\nWhat does it mean?",
 		"Đây là những gì tôi đã viết:\nhệ thống bị lỗi.",
 	} {
 		if got, want := Strip(in), tidy(splitLines(in)); got != want {
