@@ -313,15 +313,17 @@ func endsSentence(reply string, punct byte) bool {
 	return n >= 3
 }
 
-// dashedAttribution reports Zoho's and Android mail's attribution between
-// dashes, "---- On Mon, 23 Nov 2026 10:15:00 +0100 X <x@y> wrote ----":
+// dashedAttribution reports Zoho's, Android mail's and Lotus Notes'
+// attributions between dashes, "---- On Mon, 23 Nov 2026 10:15:00 +0100 X
+// <x@y> wrote ----", "-----X <x@y> wrote: -----":
 // unmistakable, since no sentence is written that way.
 func dashedAttribution(l string) bool {
 	t := strings.TrimSpace(trimMarkup(normSpace(l)))
 	if !strings.HasPrefix(t, "--") || !strings.HasSuffix(t, "--") {
 		return false
 	}
-	inner := strings.Trim(t, "- ")
+	// Lotus Notes writes the colon inside: "-----X <x@y> wrote: -----".
+	inner := strings.TrimSuffix(strings.Trim(t, "- "), ":")
 	return len(inner) > 4 && len(inner) <= maxAttributionLen && isAttributionText(inner+":")
 }
 

@@ -53,7 +53,7 @@ var startPhrases = []string{
 // several lines be joined and one run on after the reply text be found.
 var openers = []string{
 	`on`, `em`, `el`, `le`, `am`, `il`, `il giorno`, `op`, `den`, `dne`, `dňa`,
-	`w dniu`, `vào`, `在`,
+	`w dniu`, `dnia`, `vào`, `在`,
 }
 
 // openerRe matches a line that starts with an opener.

@@ -139,6 +139,7 @@ func TestDashedAttributions(t *testing.T) {
 		"---- Am Di, 01 Dez 2026 15:07:44 +0100 schrieb Help Desk <help@desk.example> ----",
 		"---- Le mar., 01 déc. 2026 15:07:44 +0100 Help Desk <help@desk.example> a écrit ----",
 		"---- Help Desk wrote ----",
+		`-----"Help Desk" <help@desk.example> wrote: -----`,
 	} {
 		in := "Yes.\n\n" + attr + "\n\nold text"
 		if got := Strip(in); got != "Yes." {

@@ -69,7 +69,8 @@ var separatorPhrases = []string{
 	"alkuperäinen viesti", "välitetty viesti", "vastausviesti",
 	// pl, cs, ru, uk, hu
 	"wiadomość oryginalna", "oryginalna wiadomość", "przekazana wiadomość", "wiadomość przekazana dalej",
-	"odpowiedź", "původní zpráva", "přeposlaná zpráva", "odpověď",
+	"odpowiedź", "původní zpráva", "původní e-mail", "původní email", "přeposlaná zpráva",
+	"přeposlaný e-mail", "odpověď",
 	"исходное сообщение", "пересылаемое сообщение", "пересланное сообщение", "оригинальное сообщение",
 	"ответное сообщение", "оригінальне повідомлення", "вихідне повідомлення", "переслане повідомлення",
 	"пересланий лист", "eredeti üzenet", "továbbított üzenet", "továbbított levél", "válaszüzenet",
