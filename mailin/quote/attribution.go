@@ -3,87 +3,328 @@ package quote
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Reply attributions ("On <date>, X wrote:", "Em <data>, X escreveu:",
-// "Citando X:" …) introduce quoted history. Nobody typed them, so they must
-// go with the quote; but "escreveu:" also ends ordinary sentences ("O técnico
-// escreveu:"), so shape alone is not proof. An attribution is removed when a
-// ">" quote (or the end of the text) follows it, and it cuts the rest of the
-// text only when it also carries a time of day after its opening words, or
-// an address, i.e. when it cannot be the sender's own sentence.
-
-// attributionEndRe matches the verb that ends an attribution in en, pt, es,
-// fr, de, it and nl ("schrieb" may be followed by the name: "Am 24.11.2026
-// um 14:18 schrieb Acme Support <x@y>:").
-var attributionEndRe = regexp.MustCompile(`(?i)(?:\b(?:wrote|writes|escreveu|escribió|escribio|a écrit|geschrieben|ha scritto|schreef)\s*:|\bschrieb\b.*:)$`)
-
-// attributionStartRe matches attributions that announce the author first:
-// Horde's "Citando X <x@y>:" and "Quoting X:", and their translations.
-var attributionStartRe = regexp.MustCompile(`(?i)^(?:citando|quoting|zitat von|citation de|cita de)\b.*:$`)
-
-// openerRe matches the first words of a dated attribution ("On", "Em",
-// "El", "Le", "Am", "Il", "Op"), used to join one wrapped over several
-// lines: Sylpheed puts the date on its own line and Gmail wraps long ones.
-var openerRe = regexp.MustCompile(`(?i)^(?:on|em|el|le|am|il|op)\s`)
+// "Citando X:" …, see attribution_langs.go) introduce quoted history. Nobody
+// typed them, so they must go with the quote; but "escreveu:" also ends
+// ordinary sentences ("O técnico escreveu:"), so shape alone is not proof.
+// An attribution is removed when a ">" quote (or the end of the text)
+// follows it, and it cuts the rest of the text only when it also carries a
+// time of day and a date, or an address, i.e. when it cannot be the
+// sender's own sentence.
 
 var (
-	digitRe   = regexp.MustCompile(`[0-9]`)
-	timeRe    = regexp.MustCompile(`\b[0-2]?[0-9]:[0-5][0-9]\b`)
+	digitRe = regexp.MustCompile(`[0-9]`)
+	// timeRe matches 10:15, and the 10.15 of the Nordic "kl. 10.15", "klo
+	// 10.15" (a bare 10.15 could be a date).
+	timeRe = regexp.MustCompile(`\b[0-2]?[0-9]:[0-5][0-9]\b|\b(?:kl|klo|kello)\.?\s*[0-2]?[0-9]\.[0-5][0-9]\b`)
+	// dateRe matches a year or a numeric day and month.
+	dateRe    = regexp.MustCompile(`(?:^|[^0-9])(?:19|20)[0-9][0-9](?:[^0-9]|$)|[0-9]{1,2}[./-] ?[0-9]{1,2}`)
 	addressRe = regexp.MustCompile(`\S@\S`)
 )
 
 const (
 	// maxAttributionLen keeps a long paragraph that happens to end in
-	// "wrote:" from being taken for an attribution.
-	maxAttributionLen = 300
+	// "wrote:" from being taken for an attribution (in bytes: Cyrillic
+	// and CJK take two or three a letter).
+	maxAttributionLen = 400
 	// maxAttributionLines is how many lines a wrapped attribution may
 	// span (a long name and address can push "wrote:" to a third line).
 	maxAttributionLines = 3
 )
 
-// attribution reports whether an attribution starts at lines[i] and, if so,
-// the index of its last line and whether it is certain enough to cut at
-// (timed or with an address).
-func attribution(lines []string, i int) (end int, strong, ok bool) {
-	first := trimMarkup(lines[i])
-	if first == "" || len(first) > maxAttributionLen || isQuoted(lines[i]) {
-		return 0, false, false
-	}
-	text := first
-	if !isAttributionLine(first) {
-		// A wrapped attribution starts like a dated one and a following
-		// line ends it.
-		if !openerRe.MatchString(first) || !digitRe.MatchString(first) || strings.HasSuffix(first, ".") {
-			return 0, false, false
-		}
-		for end = i + 1; ; end++ {
-			if end >= len(lines) || end >= i+maxAttributionLines {
-				return 0, false, false
-			}
-			next := trimMarkup(lines[end])
-			if next == "" || len(next) > maxAttributionLen || isQuoted(lines[end]) || openerRe.MatchString(next) {
-				return 0, false, false
-			}
-			text += " " + next
-			if isAttributionLine(next) {
-				break
-			}
-		}
-	} else {
-		end = i
-	}
-	strong = addressRe.MatchString(text) || (openerRe.MatchString(text) && timeRe.MatchString(text))
-	return end, strong, true
+// attrib is an attribution found at a line.
+type attrib struct {
+	end    int    // index of its last line
+	strong bool   // certain enough to cut the unquoted text after it
+	reply  string // reply text before it on its first line, if any
 }
 
-func isAttributionLine(l string) bool {
+// attribution reports whether an attribution starts at lines[i] (or later
+// on that line, after the reply text).
+func attribution(lines []string, i int) (attrib, bool) {
+	raw := lines[i]
+	if isQuoted(raw) {
+		return attrib{}, false
+	}
+	norm := normSpace(raw)
+	first := trimMarkup(norm)
+	if first == "" || len(first) > maxAttributionLen {
+		return attrib{}, false
+	}
+	if isAttributionText(first) {
+		a := attrib{end: i, strong: isStrong(first)}
+		if k := replyBefore(first, a.strong); k > 0 {
+			lead := len(norm) - len(strings.TrimLeft(norm, " \t*_"))
+			a.reply = replyText(raw[lead : lead+k])
+		}
+		return a, true
+	}
+	if isVerbless(lines, i, first) {
+		return attrib{end: i, strong: true}, true
+	}
+	if strings.HasSuffix(first, ":") {
+		// Reply text run on before an attribution that does not end in
+		// a verb ("Thanks. Quoting X <x@y>:").
+		if k := replyBefore(first, true); k > 0 {
+			lead := len(norm) - len(strings.TrimLeft(norm, " \t*_"))
+			return attrib{end: i, strong: true, reply: replyText(raw[lead : lead+k])}, true
+		}
+	}
+	return wrappedAttribution(lines, i, first)
+}
+
+// wrappedAttribution joins an attribution wrapped over up to
+// maxAttributionLines lines. Sylpheed puts the date on a line of its own and
+// Gmail's plain text wraps long ones, often inside the address. The first
+// line must start like a dated attribution; failing that, it must follow a
+// blank line (an attribution is a paragraph of its own) and the joined text
+// must be certain.
+func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
+	if !digitRe.MatchString(first) || strings.HasSuffix(first, ".") {
+		return attrib{}, false
+	}
+	opened := openerRe.MatchString(first)
+	if !opened && (!prevBlank(lines, i) || strings.HasSuffix(first, "!") || strings.HasSuffix(first, "?")) {
+		return attrib{}, false
+	}
+	text := first
+	for end := i + 1; end < len(lines) && end < i+maxAttributionLines; end++ {
+		next := trimMarkup(normSpace(lines[end]))
+		if next == "" || len(text)+len(next) > maxAttributionLen || isQuoted(lines[end]) || openerRe.MatchString(next) {
+			return attrib{}, false
+		}
+		text += " " + next
+		if isAttributionText(text) {
+			strong := isStrong(text)
+			if !opened && !strong {
+				return attrib{}, false
+			}
+			return attrib{end: end, strong: strong}, true
+		}
+	}
+	return attrib{}, false
+}
+
+// isAttributionText reports whether one attribution, joined onto one line,
+// is the whole of t. Plain string tests, not regular expressions: it runs
+// for every colon-ended line and every sentence end of an attribution.
+func isAttributionText(t string) bool {
 	// Every attribution ends with a colon: a cheap test that spares the
-	// regular expressions almost every line of a message.
-	if !strings.HasSuffix(l, ":") {
+	// rest almost every line of a message.
+	if !strings.HasSuffix(t, ":") {
 		return false
 	}
-	return attributionEndRe.MatchString(l) || attributionStartRe.MatchString(l)
+	body := strings.ToLower(strings.TrimRight(t[:len(t)-1], " \t"))
+	for _, v := range endVerbs {
+		if before, ok := strings.CutSuffix(body, v); ok && (before == "" || wordEnds(before)) {
+			return true
+		}
+	}
+	for _, v := range boundVerbs {
+		if strings.HasSuffix(body, v) {
+			return true
+		}
+	}
+	for _, v := range tailVerbs {
+		if hasTailVerb(body, v) {
+			return true
+		}
+	}
+	for _, p := range startPhrases {
+		if strings.HasPrefix(body, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// wordEnds reports whether s ends where a word may start after it: a
+// space, a comma, a closing bracket or a quote mark.
+func wordEnds(s string) bool {
+	switch s[len(s)-1] {
+	case ' ', '\t', ',', ')', '>', '"', '\'':
+		return true
+	}
+	return strings.HasSuffix(s, "»")
+}
+
+// hasTailVerb reports whether v occurs in s as a word followed by a space
+// or a bracket and more text.
+func hasTailVerb(s, v string) bool {
+	for off := 0; ; {
+		i := strings.Index(s[off:], v)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(v)
+		if (i == 0 || s[i-1] == ' ' || s[i-1] == ',') && end+1 < len(s) && (s[end] == ' ' || s[end] == '(') {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+// isStrong reports an attribution that no sentence of the sender's looks
+// like: one with an address, or with a time of day, a date and a name for
+// its author ("Em 23/11/2026 10:15, Suporte Acme escreveu:", not "Em
+// 23/11/2026 às 10:15 o técnico escreveu:").
+func isStrong(t string) bool {
+	return addressRe.MatchString(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t))
+}
+
+// authorNamed reports whether the word next to an attribution's verb — the
+// one before an end verb, after a tail verb — may be a name: it does not
+// start with a lower-case letter. Scripts without case (CJK, Hangul) always
+// may.
+func authorNamed(t string) bool {
+	body := strings.TrimRight(strings.TrimSuffix(t, ":"), " \t")
+	for _, v := range endVerbs {
+		n := len(body) - len(v)
+		if n > 0 && utf8.RuneStart(body[n]) && strings.EqualFold(body[n:], v) && wordEnds(body[:n]) {
+			if mayBeName(lastWord(body[:n])) {
+				return true
+			}
+		}
+	}
+	for _, v := range tailVerbs {
+		for i := 0; i+len(v) < len(body); i++ {
+			if utf8.RuneStart(body[i]) && strings.EqualFold(body[i:i+len(v)], v) && mayBeName(firstWord(body[i+len(v):])) {
+				return true
+			}
+		}
+	}
+	// Bound verbs follow uncased scripts; start phrases name the author
+	// after them.
+	lower := strings.ToLower(body)
+	for _, v := range boundVerbs {
+		if strings.HasSuffix(lower, v) {
+			return true
+		}
+	}
+	for _, p := range startPhrases {
+		if strings.HasPrefix(lower, p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func mayBeName(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return w != "" && !unicode.IsLower(r)
+}
+
+// lastWord and firstWord return a word of s without the quotes and
+// brackets around it.
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[len(f)-1], "\"'»«,()<>")
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(strings.TrimLeft(s, "("))
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[0], "\"'»«,()<>")
+}
+
+// isVerbless reports one of the attributions without a verb. Their shape
+// is loose, so they must also stand apart: after a blank line (or at the
+// top) and before a blank line, a quote or the end; Gmail's date-first form
+// is distinct enough to need only the first.
+func isVerbless(lines []string, i int, t string) bool {
+	if !strings.HasSuffix(t, ":") || !verblessRe.MatchString(t) || secondsRe.MatchString(t) || !prevBlank(lines, i) {
+		return false
+	}
+	if gmailDateFirstRe.MatchString(t) {
+		return true
+	}
+	next := i + 1
+	return next >= len(lines) || isBlank(lines[next]) || isQuoted(lines[next])
+}
+
+// replyBefore returns where in t an attribution starts after reply text
+// written on the same line ("Thanks, done. On Mon, … wrote:", as text made
+// from HTML that lost a line break has it), or 0. The reply must end a
+// sentence, and the attribution start with an opener or, when it has an
+// address, with a capitalised name ("Köszönöm, rendben. X <x@y> ezt írta
+// …:"); the word ending the reply must not be a number or an abbreviation,
+// so that "Am Mo., 23. Nov. 2026 …" or "Dr. Silva <s@x> escreveu:" are not
+// taken apart.
+func replyBefore(t string, strong bool) int {
+	for j := 1; j+1 < len(t); j++ {
+		c := t[j]
+		if (c != '.' && c != '!' && c != '?') || t[j+1] != ' ' {
+			continue
+		}
+		k := j + 1
+		for k < len(t) && (t[k] == ' ' || t[k] == '*' || t[k] == '_') {
+			k++
+		}
+		rest := t[k:]
+		opened := openerRe.MatchString(rest)
+		if !opened {
+			// A capitalised name with an address.
+			r, _ := utf8.DecodeRuneInString(rest)
+			if !unicode.IsUpper(r) || !endsSentence(t[:j], c) || !addressRe.MatchString(rest) {
+				continue
+			}
+		}
+		if isAttributionText(rest) && (!strong || isStrong(rest)) {
+			return k
+		}
+	}
+	return 0
+}
+
+// replyText trims the spaces and emphasis markers left between reply text
+// and the attribution after it.
+func replyText(s string) string {
+	return strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' })
+}
+
+// endsSentence reports whether reply, followed by punct, reads as a
+// sentence rather than an abbreviation or a number: two words or more, the
+// last of three letters or more unless punct is "!" or "?".
+func endsSentence(reply string, punct byte) bool {
+	words := strings.Fields(reply)
+	if len(words) < 2 {
+		return false
+	}
+	if punct != '.' {
+		return true
+	}
+	n := 0
+	for _, r := range words[len(words)-1] {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 3
+}
+
+// dashedAttribution reports Zoho's, Android mail's and Lotus Notes'
+// attributions between dashes, "---- On Mon, 23 Nov 2026 10:15:00 +0100 X
+// <x@y> wrote ----", "-----X <x@y> wrote: -----":
+// unmistakable, since no sentence is written that way.
+func dashedAttribution(l string) bool {
+	t := strings.TrimSpace(trimMarkup(normSpace(l)))
+	if !strings.HasPrefix(t, "--") || !strings.HasSuffix(t, "--") {
+		return false
+	}
+	// Lotus Notes writes the colon inside: "-----X <x@y> wrote: -----".
+	inner := strings.TrimSuffix(strings.Trim(t, "- "), ":")
+	return len(inner) > 4 && len(inner) <= maxAttributionLen && isAttributionText(inner+":")
 }
 
 // trimMarkup removes surrounding spaces and the "*" / "_" emphasis of text
@@ -92,9 +333,29 @@ func trimMarkup(l string) string {
 	return strings.Trim(l, " \t*_")
 }
 
-// quoteFollows reports whether, after optional blank lines, lines[i:] starts
-// with a ">" quote or is empty.
-func quoteFollows(lines []string, i int) bool {
-	i = nextNonBlank(lines, i)
-	return i >= len(lines) || isQuoted(lines[i])
+// normSpace turns no-break spaces (French puts one before the colon),
+// ideographic spaces and the full-width colon of CJK mail into ASCII
+// spaces and colons, keeping every byte offset: a rune of n bytes becomes n
+// bytes, so an offset in the result is one in l.
+func normSpace(l string) string {
+	for i := 0; i < len(l); i++ {
+		if l[i] >= 0xC2 {
+			return spaceReplacer.Replace(l)
+		}
+	}
+	return l
+}
+
+var spaceReplacer = strings.NewReplacer(
+	"\u00a0", "  ", // no-break space
+	"\u202f", "   ", // narrow no-break space
+	"\u2007", "   ", // figure space
+	"\u3000", "   ", // ideographic space
+	"\uff1a", "  :", // full-width colon
+)
+
+// prevBlank reports whether lines[i] is the first line or follows a blank
+// one.
+func prevBlank(lines []string, i int) bool {
+	return i == 0 || isBlank(lines[i-1])
 }

@@ -236,7 +236,8 @@ func TestStripSignature(t *testing.T) {
 
 func FuzzStrip(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.txt")
-	for _, name := range files {
+	replies, _ := filepath.Glob("testdata/replies/*.txt")
+	for _, name := range append(files, replies...) {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(string(b))
 		}
@@ -244,6 +245,12 @@ func FuzzStrip(f *testing.F) {
 	for _, s := range []string{
 		"", "--", "-- \r\n", ">", "a\n> b\nc", "De: a\nEnviado: b\nAssunto: c",
 		"Em 1\nX escreveu:", "On 1\n", "____________\nFrom: x", "\r\r\n",
+		// The shapes of attribution_langs.go, headerblock_langs.go and
+		// tagline_langs.go.
+		"a. On 1 2026 10:15 X <x@y> wrote:\n> q", "a\n\n2014-03-20 8:48 GMT+01:00 X <x@y>:\nb",
+		"---- On 1 X wrote ----\nb", "Op 1\nX\n<x@y>:", "a\u00a0:\n\u202f", "差出人：X\n送信日時：1\n件名：Y",
+		">>> x\n>> y\n> z", ">=", "*--- Original Message ---*", "____________\nmailing list",
+		"Sent from my iPhone\nb", "From: X <x@y> Sent: 1 To: Y Subject: Z", "Köszönöm. X <x@y> ezt írta (1, 10:15):",
 	} {
 		f.Add(s)
 	}
@@ -255,6 +262,9 @@ func FuzzStrip(f *testing.F) {
 			}
 			if strings.Contains(out, "\r") {
 				t.Errorf("%s: CR left in %q", name, out)
+			}
+			if out == "" && tidy(splitLines(in)) != "" {
+				t.Errorf("%s: nothing left of %q", name, in)
 			}
 		}
 	})

@@ -1,9 +1,6 @@
 package quote
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // isSigDelimiter reports the "-- " signature delimiter (RFC 3676 §4.3), also
 // without its trailing space, which many clients and editors strip.
@@ -11,35 +8,65 @@ func isSigDelimiter(l string) bool {
 	return strings.TrimRight(l, " \t") == "--"
 }
 
-// Mobile mail apps sign every message on their own ("Enviado do meu
-// iPhone", "Sent from Outlook for Android" …). The tagline is noise in a
-// ticket, but its words also start ordinary sentences ("Enviado do meu
-// e-mail pessoal também"), so a line counts only when it is nothing but a
-// tagline: a short device name that names a device, or a known app line.
-var (
-	deviceTaglineRe = regexp.MustCompile(`(?i)^(?:sent from my|enviad[oa] (?:do|de|desde) (?:meu|minha|mi)|von meinem|envoyé (?:de|depuis) mon|inviato dal mio)\s+(.+?)(?:\s+gesendet)?$`)
-	deviceRe        = regexp.MustCompile(`(?i)iphone|ipad|android|samsung|galaxy|smartphone|blackberry|huawei|xiaomi|motorola|mobile|celular|telemóvel|tablet|phone|móvil|movil|handy|dispositivo`)
-	appTaglineRe    = regexp.MustCompile(`(?i)^(?:` +
-		`(?:sent from|enviad[oa] d[oe]|enviad[oa] desde|gesendet von|envoyé de|inviato da)\s+(?:outlook|yahoo mail|mail|e-mail|email|correo)\s+(?:for|para|für|pour|per|on|no|en|auf|sur|su)\s+(?:ios|android|iphone|ipad|windows(?:\s+\d+)?|mac)` +
-		`|(?:get|obter o|obtenha o|obtener|descargar|holen sie sich|télécharger|scarica)\s+outlook\s+(?:for|para|für|pour|per)\s+(?:ios|android)` +
-		`)$`)
-)
+// isTagline reports a mobile tagline ("Enviado do meu iPhone", "Sent from
+// Outlook for Android", tagline_langs.go). Its words also start ordinary
+// sentences ("Enviado do meu e-mail pessoal também"), so a line counts only
+// when it is nothing but a tagline: a short device name that names a
+// device, or a known app line. Plain string tests first: this runs for
+// every short line.
+func isTagline(l string) bool {
+	l = strings.TrimSpace(strings.TrimRight(trimMarkup(dropLink(trimMarkup(normSpace(l)))), ".!。"))
+	if len(l) > maxTaglineLen || len(l) < 8 {
+		return false
+	}
+	lower := strings.ToLower(l)
+	if containsAny(lower, appWords) && appTaglineRe.MatchString(l) {
+		return true
+	}
+	for _, f := range deviceTaglines {
+		if len(lower) <= len(f.before)+len(f.after) || !strings.HasPrefix(lower, f.before) || !strings.HasSuffix(lower, f.after) {
+			continue
+		}
+		device := lower[len(f.before) : len(lower)-len(f.after)]
+		if len(strings.Fields(device)) <= maxDeviceWords && containsAny(device, deviceWords) {
+			return true
+		}
+	}
+	return false
+}
 
 // maxDeviceWords is the longest device name in a tagline, as in "Sent from
 // my Verizon, Samsung Galaxy smartphone".
 const maxDeviceWords = 4
 
-// maxTaglineLen is longer than any tagline: longer lines are prose.
-const maxTaglineLen = 64
+// maxTaglineLen is longer than any tagline: longer lines are prose (in
+// bytes: Cyrillic taglines take twice as many as letters).
+const maxTaglineLen = 96
 
-func isTagline(l string) bool {
-	l = strings.TrimRight(trimMarkup(l), ".!")
-	if len(l) > maxTaglineLen || len(l) < 8 {
-		return false
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
 	}
-	if appTaglineRe.MatchString(l) {
-		return true
+	return false
+}
+
+// dropLink removes the link Outlook's mobile apps put after their tagline,
+// "Get Outlook for iOS<https://aka.ms/o0ukef>" in plain text and "… (https://…)"
+// in text made from HTML.
+func dropLink(l string) string {
+	t := strings.TrimRight(l, " \t")
+	for _, br := range [...]struct{ open, close string }{{"<", ">"}, {"(", ")"}, {"[", "]"}} {
+		if !strings.HasSuffix(t, br.close) {
+			continue
+		}
+		i := strings.LastIndex(t, br.open)
+		if i > 0 {
+			if u := t[i+1 : len(t)-1]; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				return strings.TrimRight(t[:i], " \t")
+			}
+		}
 	}
-	m := deviceTaglineRe.FindStringSubmatch(l)
-	return m != nil && len(strings.Fields(m[1])) <= maxDeviceWords && deviceRe.MatchString(m[1])
+	return l
 }

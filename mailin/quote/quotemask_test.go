@@ -1,0 +1,46 @@
+package quote
+
+import "testing"
+
+// TestQuoteMask covers which ">" lines are quotes: a ">>" run without a
+// first level around it and without an attribution before it is what the
+// sender typed (a Python prompt, a shell's output).
+func TestQuoteMask(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"python prompt", "The total is wrong:\n\n>>> import acme\n>>> acme.invoice(7).total\nDecimal('0.00')\n\nIt should be 120.",
+			"The total is wrong:\n\n>>> import acme\n>>> acme.invoice(7).total\nDecimal('0.00')\n\nIt should be 120."},
+		{"shell output", "$ acme-import orders.csv\n>> reading orders.csv\n>> 0 rows\nWhy?",
+			"$ acme-import orders.csv\n>> reading orders.csv\n>> 0 rows\nWhy?"},
+		{"formula", "Apply it when\n>= 10 units are ordered.", "Apply it when\n>= 10 units are ordered."},
+		{"nested quote with first level", "Done.\n\n> On Tue, Dec 1, 2026 at 3:07 PM Ana <ana@cliente.example> wrote:\n>> can you confirm?\n>>> old",
+			"Done."},
+		{"deep quote after attribution", "Done.\n\nOn Tue, Dec 1, 2026 at 3:07 PM Ana <ana@cliente.example> wrote:\n>> can you confirm?",
+			"Done."},
+		{"deep run after a quote", "Done.\n\n> q1\n\n>> older\n\nanswer", "Done.\n\nanswer"},
+		{"html nested quote", "Done.\n\n> > > old\n> > older", "Done."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Strip(tt.in); got != tt.want {
+				t.Errorf("Strip(%q)\n got: %q\nwant: %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNeverEmpty checks the fallback: a reply that is all history, or
+// whose only line is an attribution, is never stripped to nothing.
+func TestNeverEmpty(t *testing.T) {
+	for _, in := range []string{
+		"Sent from my iPhone\n\nOn Tue, Dec 1, 2026 at 3:07 PM Ana <ana@cliente.example> wrote:\n> old",
+		"On Tue, Dec 1, 2026 at 3:07 PM Ana <ana@cliente.example> wrote:\nold unquoted",
+		"-----Original Message-----\nFrom: Ana\nold",
+		"Van: Ana <ana@cliente.example>\nVerzonden: 1-12-2026 15:07\nAan: Help\nOnderwerp: x\n\nold",
+		"---- On Tue, 01 Dec 2026 15:07:44 +0100 Ana wrote ----\nold",
+		"______________________________\nacme mailing list\nhttps://lists.desk.example/listinfo/acme",
+	} {
+		if got := Strip(in); got == "" {
+			t.Errorf("Strip(%q) is empty", in)
+		}
+	}
+}
