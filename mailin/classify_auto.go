@@ -42,9 +42,9 @@ func autoReplyShape(p *Parsed) bool {
 	if !ok || !slices.ContainsFunc(autoSubjects, func(w string) bool { return head == w || strings.HasPrefix(head, w+" ") }) {
 		return false
 	}
-	text := strings.ToLower(p.Text)
+	text := p.Text
 	if len(text) > 2048 {
 		text = text[:2048]
 	}
-	return containsAny(text, autoWording)
+	return containsAny(strings.ToLower(text), autoWording)
 }

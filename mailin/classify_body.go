@@ -114,10 +114,11 @@ func machineBody(p *Parsed, local, domain string) string {
 	if replyPrefixRE.MatchString(p.Subject) {
 		return ""
 	}
-	text := strings.ToLower(strings.TrimSpace(p.Text))
+	text := strings.TrimSpace(p.Text)
 	if len(text) > 4096 {
-		text = text[:4096]
+		text = text[:4096] // a cut character only costs the match at the very end
 	}
+	text = strings.ToLower(text)
 	if r := amazonNotification(text, domain); r != "" {
 		return r
 	}
