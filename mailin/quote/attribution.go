@@ -84,7 +84,9 @@ func attribution(lines []string, i int) (attrib, bool) {
 // blank line (an attribution is a paragraph of its own) and the joined text
 // must be certain.
 func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
-	if !digitRe.MatchString(first) || strings.HasSuffix(first, ".") {
+	// A line ending in a full stop is a sentence, unless it names an
+	// address: Gmail's hu "X <x@y> ezt írta (időpont: 2026." wraps there.
+	if !digitRe.MatchString(first) || strings.HasSuffix(first, ".") && !addressRe.MatchString(first) {
 		return attrib{}, false
 	}
 	opened := openerRe.MatchString(first)

@@ -115,6 +115,7 @@ func TestWrappedAttributions(t *testing.T) {
 		{"pl gmail", "wt., 1 gru 2026 o 15:07 Dział Pomocy Example <\nhelp@desk.example> napisał(a):"},
 		{"fi gmail", "ti 1.12.2026 klo 15.07 Help Desk Suomi (help@desk.example)\nkirjoitti:"},
 		{"zh gmail", "Help Desk <help@desk.example> 于2026年12月1日周二\n15:07写道："},
+		{"hu gmail after the year", "Tisza Támogatás <help@desk.example> ezt írta (időpont: 2026.\nnov. 3., K, 10:12):"},
 		{"tr gmail", "Help Desk Türkiye <help@desk.example>, 1 Ara 2026 Sal, 15:07\ntarihinde şunu yazdı:"},
 		{"sylpheed three lines", "On Tue, 1 Dec 2026 15:07:44 +0100\nHelp Desk of Example Company\n<help@desk.example> wrote:"},
 	}

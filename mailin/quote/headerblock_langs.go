@@ -18,7 +18,7 @@ var headerLabels = func() map[string]fieldKind {
 			"відправник", "gönderen", "người gửi",
 		},
 		fieldSent: {
-			"sent", "date", "enviado", "enviada", "enviado em", "enviada em", "enviado el", "data",
+			"sent", "date", "enviado", "enviada", "enviadas", "enviados", "enviado em", "enviada em", "enviado el", "data",
 			"fecha", "gesendet", "datum", "envoyé", "envoyé le", "inviato", "verzonden", "verstuurd",
 			"sendt", "dato", "skickat", "lähetetty", "päivämäärä", "wysłano", "wysłane", "odesláno",
 			"отправлено", "дата", "надіслано", "elküldve", "dátum", "enviat", "gönderildi",

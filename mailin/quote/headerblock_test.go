@@ -11,6 +11,7 @@ import (
 var headerBlockCases = []struct{ lang, from, sent, to, subject string }{
 	{"en", "From", "Sent", "To", "Subject"},
 	{"pt", "De", "Enviado em", "Para", "Assunto"},
+	{"pt zimbra", "De", "Enviadas", "Para", "Assunto"},
 	{"es", "De", "Enviado el", "Para", "Asunto"},
 	{"de", "Von", "Gesendet", "An", "Betreff"},
 	{"fr", "De ", "Envoyé ", "À ", "Objet "},

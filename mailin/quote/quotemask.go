@@ -32,8 +32,9 @@ func quoteMask(lines []string) []bool {
 				first = true
 			}
 		}
-		is := first || prevQuote
-		if !is {
+		typed := typedRun(lines, i, j)
+		is := (first || prevQuote) && !typed
+		if !is && !typed {
 			if p := prevNonBlank(lines, i); p >= 0 {
 				if a, ok := attribution(lines, p); ok && a.end == p {
 					is = true
@@ -60,4 +61,38 @@ func prevNonBlank(lines []string, i int) int {
 	for i--; i >= 0 && isBlank(lines[i]); i-- {
 	}
 	return i
+}
+
+// typedRun reports a run of ">" lines, lines[i:j], that the sender typed
+// as part of a terminal session pasted into the mail: glued to a command
+// line above it (a shell's continuation prompt after "$ for f in …; do",
+// curl -v's request lines after "$ curl -v …"), or glued to curl's "< "
+// response lines below it. A quote is never glued to a command.
+func typedRun(lines []string, i, j int) bool {
+	if i == 0 || isBlank(lines[i-1]) || isQuoted(lines[i-1]) {
+		return false
+	}
+	if isCommandLine(lines[i-1]) {
+		return true
+	}
+	return j < len(lines) && strings.HasPrefix(lines[j], "< ")
+}
+
+// isCommandLine: a line that starts with a shell prompt or ends with a
+// line continuation.
+func isCommandLine(l string) bool {
+	t := strings.TrimSpace(l)
+	if strings.HasSuffix(t, `\`) {
+		return true
+	}
+	for _, p := range []string{"$ ", "# ", "% ", "PS ", `C:\`, "mysql> ", "postgres=# ", "sqlite> "} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	// user@host:~/dir$ command
+	if k := strings.Index(t, "$ "); k > 0 && strings.Contains(t[:k], "@") && !strings.Contains(t[:k], " ") {
+		return true
+	}
+	return false
 }

@@ -52,21 +52,27 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-// dropLink removes the link Outlook's mobile apps put after their tagline,
+// dropLink removes the links mail apps put into their tagline: after it,
 // "Get Outlook for iOS<https://aka.ms/o0ukef>" in plain text and "… (https://…)"
-// in text made from HTML.
+// in text made from HTML, or inside it, as Windows Mail's
+// "Enviado do Email<https://go.microsoft.com/…> para Windows".
 func dropLink(l string) string {
-	t := strings.TrimRight(l, " \t")
 	for _, br := range [...]struct{ open, close string }{{"<", ">"}, {"(", ")"}, {"[", "]"}} {
-		if !strings.HasSuffix(t, br.close) {
-			continue
-		}
-		i := strings.LastIndex(t, br.open)
-		if i > 0 {
-			if u := t[i+1 : len(t)-1]; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-				return strings.TrimRight(t[:i], " \t")
+		for n := 0; n < 3; n++ {
+			i := strings.Index(l, br.open+"http")
+			if i <= 0 {
+				break
 			}
+			j := strings.Index(l[i:], br.close)
+			if j < 0 {
+				break
+			}
+			u := l[i+1 : i+j]
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				break
+			}
+			l = strings.TrimRight(l[:i], " \t") + " " + strings.TrimLeft(l[i+j+1:], " \t")
 		}
 	}
-	return l
+	return strings.TrimSpace(l)
 }

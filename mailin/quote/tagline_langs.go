@@ -56,7 +56,7 @@ var appTaglines = []string{
 		`(?:outlook|yahoo mail|mail|e-mail|email|correo|posta|poczta|почта|пошта)(?: app)? ` +
 		`(?:for|para|für|pour|per|per a|on|no|en|auf|sur|su|voor|op|til|för|på|dla|na|pro|для|cho|-sovellukselle) (?:ios|android|iphone|ipad|windows(?: \d+)?|mac)`,
 	`von (?:outlook|mail|yahoo mail) für (?:ios|android|windows(?: \d+)?) gesendet`,
-	`(?:get|obter o|obtenha o|obtener|obtenga|descargar|holen sie sich|télécharger|scarica|outlook voor|hent|skaffa|få|hanki|pobierz|stáhněte si|получить|отримати|obteniu l'|tải) ` +
+	`(?:get|obter o|obtenha o|baixe o|obtener|obtenga|descargar|descarga|holen sie sich|télécharger|obtenez|scarica|ottieni|hämta|outlook voor|hent|skaffa|få|hanki|pobierz|stáhněte si|получить|отримати|obteniu l'|tải) ` +
 		`outlook (?:for|para|für|pour|per|per a|voor|til|för|dla|pro|для|cho)(?: systemu)? (?:ios|android)(?: downloaden| beziehen)?`,
 	`outlook (?:voor|für) (?:ios|android) (?:downloaden|beziehen)`,
 	`(?:ios|android) için outlook'u edinin`, `(?:ios|android) 版 outlook を入手`, `获取 (?:ios|android) 版 outlook`,
