@@ -114,48 +114,79 @@ func machineBody(p *Parsed, local, domain string) string {
 	if replyPrefixRE.MatchString(p.Subject) {
 		return ""
 	}
-	text := strings.TrimSpace(p.Text)
-	if len(text) > 4096 {
-		text = text[:4096] // a cut character only costs the match at the very end
+	subject := strings.ToLower(strings.TrimSpace(p.Subject))
+	if dmarcReport(p, subject) {
+		return ReasonFeedback
 	}
-	text = strings.ToLower(text)
+	robot := robotLocal(local)
+	weak := robot || hasPrefixAny(subject, bounceSubjects)
+	// Every message from a person comes here: without a weak signal only
+	// the start of the text can decide, so only that much is read.
+	full := strings.TrimSpace(p.Text)
+	n := 4096
+	if !weak {
+		n = 1024
+	}
+	text := asciiLower(full[:min(len(full), n)])
 	if r := amazonNotification(text, domain); r != "" {
 		return r
 	}
 	if strings.Contains(text, "feedback-type:") && strings.Contains(text, "user-agent:") && strings.Contains(text, "version:") {
 		return ReasonFeedback
 	}
-	subject := strings.ToLower(strings.TrimSpace(p.Subject))
-	if dmarcReport(p, subject) {
-		return ReasonFeedback
-	}
-	weak := hasPrefixAny(subject, bounceSubjects) || robotLocal(local)
 	for _, o := range mtaSignatures {
 		if i := strings.Index(text, o); i >= 0 && (i < 600 || weak) {
 			return ReasonBounce
 		}
 	}
-	if weak {
-		for _, o := range bounceWording {
-			i := strings.Index(text, o)
-			if i < 0 || o == "your message to" && !containsAny(text[i:min(len(text), i+400)], couldNotDeliver) {
-				continue
-			}
-			return ReasonBounce
-		}
+	dsnStart := strings.HasPrefix(text, "reporting-mta:") || strings.HasPrefix(text, "final-recipient:")
+	if !weak && !dsnStart {
+		return ""
 	}
 	// RFC 3464 fields copied into the text: the report itself when they
 	// open it or come from a robot; a person pastes them to ask about them.
-	if countAny(text, dsnFields) >= 3 && (weak || strings.HasPrefix(text, "reporting-mta:") || strings.HasPrefix(text, "final-recipient:")) {
+	if countAny(text, dsnFields) >= 3 {
 		return ReasonBounce
 	}
-	if weak && smtpReplyRE.MatchString(text) && containsAny(text, failureWords) {
+	if !weak {
+		return ""
+	}
+	for _, o := range bounceWording {
+		i := strings.Index(text, o)
+		if i < 0 || o == "your message to" && !containsAny(text[i:min(len(text), i+400)], couldNotDeliver) {
+			continue
+		}
 		return ReasonBounce
 	}
-	if robotLocal(local) && containsAny(text, listNotices) {
+	if smtpReplyRE.MatchString(text) && containsAny(text, failureWords) {
+		return ReasonBounce
+	}
+	if robot && containsAny(text, listNotices) {
 		return ReasonMailingList
 	}
 	return ""
+}
+
+// asciiLower lower-cases ASCII letters only: far cheaper than
+// strings.ToLower on accented text, and enough for the tables above, since
+// reports are written in sentence case whose capitals are ASCII letters
+// ("A entrega falhou…", "Die Zustellung…"); a report all in accented
+// capitals would go unread.
+func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if 'A' <= b[i] && b[i] <= 'Z' {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // listNotices are what list servers say when they hold, reject or loop.

@@ -17,14 +17,37 @@ import (
 // sender's own sentence.
 
 var (
-	digitRe = regexp.MustCompile(`[0-9]`)
 	// timeRe matches 10:15, and the 10.15 of the Nordic "kl. 10.15", "klo
 	// 10.15" (a bare 10.15 could be a date).
 	timeRe = regexp.MustCompile(`\b[0-2]?[0-9]:[0-5][0-9]\b|\b(?:kl|klo|kello)\.?\s*[0-2]?[0-9]\.[0-5][0-9]\b`)
 	// dateRe matches a year or a numeric day and month.
-	dateRe    = regexp.MustCompile(`(?:^|[^0-9])(?:19|20)[0-9][0-9](?:[^0-9]|$)|[0-9]{1,2}[./-] ?[0-9]{1,2}`)
-	addressRe = regexp.MustCompile(`\S@\S`)
+	dateRe = regexp.MustCompile(`(?:^|[^0-9])(?:19|20)[0-9][0-9](?:[^0-9]|$)|[0-9]{1,2}[./-] ?[0-9]{1,2}`)
 )
+
+// hasDigit: regexp's [0-9] costs a backtracking pass per line, and Strip
+// asks it of every line.
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// perlSpace is regexp's \s: ASCII white space only.
+func perlSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// hasAddress reports an "@" between two non-space characters (an address,
+// however it is bracketed).
+func hasAddress(s string) bool {
+	for i := 1; i+1 < len(s); i++ {
+		if s[i] == '@' && !perlSpace(s[i-1]) && !perlSpace(s[i+1]) {
+			return true
+		}
+	}
+	return false
+}
 
 const (
 	// maxAttributionLen keeps a long paragraph that happens to end in
@@ -86,7 +109,7 @@ func attribution(lines []string, i int) (attrib, bool) {
 func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
 	// A line ending in a full stop is a sentence, unless it names an
 	// address: Gmail's hu "X <x@y> ezt írta (időpont: 2026." wraps there.
-	if !digitRe.MatchString(first) || strings.HasSuffix(first, ".") && !addressRe.MatchString(first) {
+	if !hasDigit(first) || strings.HasSuffix(first, ".") && !hasAddress(first) {
 		return attrib{}, false
 	}
 	opened := openerRe.MatchString(first)
@@ -176,7 +199,7 @@ func hasTailVerb(s, v string) bool {
 // its author ("Em 23/11/2026 10:15, Suporte Acme escreveu:", not "Em
 // 23/11/2026 às 10:15 o técnico escreveu:").
 func isStrong(t string) bool {
-	return addressRe.MatchString(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t))
+	return hasAddress(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t))
 }
 
 // authorNamed reports whether the word next to an attribution's verb — the
@@ -277,7 +300,7 @@ func replyBefore(t string, strong bool) int {
 		if !opened {
 			// A capitalised name with an address.
 			r, _ := utf8.DecodeRuneInString(rest)
-			if !unicode.IsUpper(r) || !endsSentence(t[:j], c) || !addressRe.MatchString(rest) {
+			if !unicode.IsUpper(r) || !endsSentence(t[:j], c) || !hasAddress(rest) {
 				continue
 			}
 		}
@@ -340,9 +363,18 @@ func trimMarkup(l string) string {
 // spaces and colons, keeping every byte offset: a rune of n bytes becomes n
 // bytes, so an offset in the result is one in l.
 func normSpace(l string) string {
-	for i := 0; i < len(l); i++ {
-		if l[i] >= 0xC2 {
-			return spaceReplacer.Replace(l)
+	// Only the spaces the replacer changes: an accented letter alone
+	// (every pt-BR line has one) is no reason to copy the line.
+	for i := 0; i+1 < len(l); i++ {
+		switch l[i] {
+		case 0xC2:
+			if l[i+1] == 0xA0 {
+				return spaceReplacer.Replace(l)
+			}
+		case 0xE2, 0xE3, 0xEF:
+			if i+2 < len(l) && (l[i+1] == 0x80 && (l[i+2] == 0xAF || l[i+2] == 0x87 || l[i+2] == 0x80) || l[i+1] == 0xBC && l[i+2] == 0x9A) {
+				return spaceReplacer.Replace(l)
+			}
 		}
 	}
 	return l

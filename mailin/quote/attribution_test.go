@@ -102,7 +102,7 @@ func runOnFound(line string) bool {
 		return true
 	}
 	r := []rune(t)[0]
-	return unicode.IsUpper(r) && addressRe.MatchString(t) && !verblessRe.MatchString(t)
+	return unicode.IsUpper(r) && hasAddress(t) && !verblessRe.MatchString(t)
 }
 
 // TestWrappedAttributions covers attributions that Gmail's plain text and

@@ -151,7 +151,7 @@ func isHeaderBlock(lines []string, i int) bool {
 	note := func(k fieldKind, v string) {
 		seen |= k
 		dated = dated || k == fieldSent && isDate(v)
-		addressed = addressed || k&(fieldFrom|fieldTo) != 0 && addressRe.MatchString(v)
+		addressed = addressed || k&(fieldFrom|fieldTo) != 0 && hasAddress(v)
 	}
 	note(kind, value)
 	others := 0
@@ -190,7 +190,7 @@ func isDate(v string) bool {
 // Monday, … To: … Subject: …". It must name a Sent or Date field and a
 // Subject field after an address.
 func flattenedBlock(value string) bool {
-	if !addressRe.MatchString(value) || strings.Count(value, ":") < 2 {
+	if !hasAddress(value) || strings.Count(value, ":") < 2 {
 		return false
 	}
 	var seen fieldKind

@@ -1,6 +1,10 @@
 package quote
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
 
 // isSigDelimiter reports the "-- " signature delimiter (RFC 3676 §4.3), also
 // without its trailing space, which many clients and editors strip.
@@ -15,25 +19,68 @@ func isSigDelimiter(l string) bool {
 // device, or a known app line. Plain string tests first: this runs for
 // every short line.
 func isTagline(l string) bool {
+	if len(l) > maxTaglineRunes && utf8.RuneCountInString(l) > maxTaglineRunes && !strings.Contains(l, "http") {
+		return false // prose: the cheap answer for most lines of a message
+	}
 	l = strings.TrimSpace(strings.TrimRight(trimMarkup(dropLink(trimMarkup(normSpace(l)))), ".!。"))
 	if len(l) > maxTaglineLen || len(l) < 8 {
 		return false
 	}
-	lower := strings.ToLower(l)
-	if containsAny(lower, appWords) && appTaglineRe.MatchString(l) {
-		return true
-	}
+	// Every line of a message comes here: compare in place (EqualFold)
+	// and lower-case only the device's name, not the line.
 	for _, f := range deviceTaglines {
-		if len(lower) <= len(f.before)+len(f.after) || !strings.HasPrefix(lower, f.before) || !strings.HasSuffix(lower, f.after) {
+		if len(l) <= len(f.before)+len(f.after) || !hasPrefixFold(l, f.before) || !hasSuffixFold(l, f.after) {
 			continue
 		}
-		device := lower[len(f.before) : len(lower)-len(f.after)]
+		device := strings.ToLower(l[len(f.before) : len(l)-len(f.after)])
 		if len(strings.Fields(device)) <= maxDeviceWords && containsAny(device, deviceWords) {
 			return true
 		}
 	}
-	return false
+	return mayBeAppTagline(l) && appTaglineRe.MatchString(l)
 }
+
+// mayBeAppTagline: the line names one of appWords, the words every app
+// tagline has; the regexp is too slow to ask of every line.
+func mayBeAppTagline(l string) bool {
+	var buf [maxTaglineLen]byte
+	low := buf[:len(l)]
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	for _, w := range appWords {
+		if bytes.Contains(low, []byte(w)) {
+			return true
+		}
+	}
+	// appWords' Cyrillic ones, capitalised.
+	return strings.Contains(l, "Почт") || strings.Contains(l, "Пошт")
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring case; prefix is lower case.
+// The first byte of an ASCII prefix is compared before anything else.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	if len(prefix) > 0 && prefix[0] < 0x80 && s[0]|0x20 != prefix[0]|0x20 {
+		return false
+	}
+	return strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// maxTaglineRunes is longer than any tagline without its link, in
+// characters (the longest, "Sent from my Verizon, Samsung Galaxy
+// smartphone" and its Russian form, have under 50).
+const maxTaglineRunes = 64
 
 // maxDeviceWords is the longest device name in a tagline, as in "Sent from
 // my Verizon, Samsung Galaxy smartphone".
