@@ -119,10 +119,19 @@ func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
 	text := first
 	for end := i + 1; end < len(lines) && end < i+maxAttributionLines; end++ {
 		next := trimMarkup(normSpace(lines[end]))
-		if next == "" || len(text)+len(next) > maxAttributionLen || isQuoted(lines[end]) || openerRe.MatchString(next) {
+		if next == "" || len(text)+len(next) > maxAttributionLen || isQuoted(lines[end]) && !addressTail(next) || openerRe.MatchString(next) {
 			return attrib{}, false
 		}
-		text += " " + next
+		// Gmail wraps inside the angle brackets: "X <" / "x@y>:" and
+		// "X <x@y" / ">:" are one address.
+		if strings.HasSuffix(text, "<") || strings.HasPrefix(next, ">") {
+			text += next
+		} else {
+			text += " " + next
+		}
+		if verblessRe.MatchString(text) && !secondsRe.MatchString(text) {
+			return attrib{end: end, strong: true}, true
+		}
 		if isAttributionText(text) {
 			strong := isStrong(text)
 			if !opened && !strong {
@@ -132,6 +141,13 @@ func wrappedAttribution(lines []string, i int, first string) (attrib, bool) {
 		}
 	}
 	return attrib{}, false
+}
+
+// addressTail: the end of an address wrapped onto a line of its own, which
+// starts with ">" and is no quote.
+func addressTail(l string) bool {
+	t := strings.TrimSpace(l)
+	return t == ">:" || t == "> :"
 }
 
 // isAttributionText reports whether one attribution, joined onto one line,
@@ -199,7 +215,24 @@ func hasTailVerb(s, v string) bool {
 // its author ("Em 23/11/2026 10:15, Suporte Acme escreveu:", not "Em
 // 23/11/2026 às 10:15 o técnico escreveu:").
 func isStrong(t string) bool {
-	return hasAddress(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t))
+	return hasAddress(t) || (timeRe.MatchString(t) && dateRe.MatchString(t) && authorNamed(t)) ||
+		openerRe.MatchString(t) && dateRe.MatchString(t) && hasSuffixAny(strings.ToLower(t), youWrote)
+}
+
+// youWrote end the attributions clients write over a reply to one's own
+// message, "On Nov 26, 2025 you wrote:", often with no time of day.
+var youWrote = []string{
+	" you wrote:", " você escreveu:", " vc escreveu:", " usted escribió:", " tú escribiste:",
+	" vous avez écrit :", " vous avez écrit:", " du schriebst:", " jij schreef:", " u schreef:",
+}
+
+func hasSuffixAny(s string, suffixes []string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // authorNamed reports whether the word next to an attribution's verb — the
@@ -241,7 +274,14 @@ func authorNamed(t string) bool {
 
 func mayBeName(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
-	return w != "" && !unicode.IsLower(r)
+	return w != "" && (!unicode.IsLower(r) || secondPerson[strings.ToLower(w)])
+}
+
+// secondPerson are the "you" of "On 26 Nov 2026, you wrote:", which clients
+// write over a reply to one's own message: an author as certain as a name.
+var secondPerson = map[string]bool{
+	"you": true, "você": true, "vc": true, "tu": true, "vous": true, "usted": true, "du": true,
+	"jij": true, "u": true, "ty": true, "vy": true, "вы": true, "ты": true,
 }
 
 // lastWord and firstWord return a word of s without the quotes and
@@ -286,6 +326,17 @@ func isVerbless(lines []string, i int, t string) bool {
 // so that "Am Mo., 23. Nov. 2026 …" or "Dr. Silva <s@x> escreveu:" are not
 // taken apart.
 func replyBefore(t string, strong bool) int {
+	// Yahoo glues its attribution to the reply with dashes: "Thanks---
+	// On Wed, … wrote:".
+	if i := strings.Index(t, "---"); i > 0 {
+		k := i + 3
+		for k < len(t) && (t[k] == '-' || t[k] == ' ') {
+			k++
+		}
+		if rest := t[k:]; openerRe.MatchString(rest) && isAttributionText(rest) && (!strong || isStrong(rest)) {
+			return k
+		}
+	}
 	for j := 1; j+1 < len(t); j++ {
 		c := t[j]
 		if (c != '.' && c != '!' && c != '?') || t[j+1] != ' ' {
@@ -314,7 +365,7 @@ func replyBefore(t string, strong bool) int {
 // replyText trims the spaces and emphasis markers left between reply text
 // and the attribution after it.
 func replyText(s string) string {
-	return strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' })
+	return strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' || r == '-' })
 }
 
 // endsSentence reports whether reply, followed by punct, reads as a

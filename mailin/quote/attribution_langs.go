@@ -63,11 +63,12 @@ var openerRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(openers, `|`) + `)\s
 // everywhere before 2015) writes no verb at all: "пн, 23 нояб. 2026 г. в
 // 10:15, X <x@y>:", "2026年11月23日(月) 10:15 X <x@y>:", "2014-03-20 8:48
 // GMT+01:00 X <x@y>:"; so do Apple Mail in cs ("23. 11. 2026 v 10:15, X
-// <x@y>:"), Yandex and Mail.ru. Such a line starts with the date (a digit,
-// or a weekday and a comma), carries a time of day, and ends with the
-// bracketed address and the colon.
+// <x@y>:"), Yandex and Mail.ru (time first: "11:00 AM, November 17, 2026,
+// X <x@y>:"). Such a line starts with the date or the time (a digit, or a
+// weekday and a comma), carries a time of day, and ends with the bracketed
+// address and the colon.
 var (
-	verblessRe = regexp.MustCompile(`^(?:\d|\pL{1,12}\.?,\s).*\b[0-2]?\d:[0-5]\d\b.*[<(\[][^\s<>()\[\]]+@[^\s<>()\[\]]+[>)\]]\s*:$`)
+	verblessRe = regexp.MustCompile(`^(?:(?:\d|\pL{1,12}\.?,\s).*\b[0-2]?\d[:.][0-5]\d\b|[0-2]?\d[:.][0-5]\d\b).*[<(\[][^\s<>()\[\]]+@[^\s<>()\[\]]+[>)\]]\s*:$`)
 	// gmailDateFirstRe is the date-first form, certain enough to be
 	// taken without a blank line after it.
 	gmailDateFirstRe = regexp.MustCompile(`^\d{4}-\d\d-\d\d [0-2]?\d:[0-5]\d GMT[+-]\d{1,2}:\d\d\s`)

@@ -115,6 +115,8 @@ func TestWrappedAttributions(t *testing.T) {
 		{"pl gmail", "wt., 1 gru 2026 o 15:07 Dział Pomocy Example <\nhelp@desk.example> napisał(a):"},
 		{"fi gmail", "ti 1.12.2026 klo 15.07 Help Desk Suomi (help@desk.example)\nkirjoitti:"},
 		{"zh gmail", "Help Desk <help@desk.example> 于2026年12月1日周二\n15:07写道："},
+		{"no gmail wrapped before >:", "tir. 14. apr. 2026 kl. 13:09 skrev Kundeservice Fjell <kundeservice@desk.example\n>:"},
+		{"iso date-first wrapped after <", "2026-10-17 11:28 GMT+03:00 Help Desk <\nhelp@desk.example>:"},
 		{"hu gmail after the year", "Tisza Támogatás <help@desk.example> ezt írta (időpont: 2026.\nnov. 3., K, 10:12):"},
 		{"tr gmail", "Help Desk Türkiye <help@desk.example>, 1 Ara 2026 Sal, 15:07\ntarihinde şunu yazdı:"},
 		{"sylpheed three lines", "On Tue, 1 Dec 2026 15:07:44 +0100\nHelp Desk of Example Company\n<help@desk.example> wrote:"},
@@ -216,5 +218,37 @@ func TestNormSpaceKeepsOffsets(t *testing.T) {
 		if strings.ContainsAny(n, "\u00a0\u202f\uff1a\u3000") {
 			t.Errorf("normSpace(%q) = %q kept a special space or colon", s, n)
 		}
+	}
+}
+
+// TestAttributionsOverUnquotedHistory: attributions certain enough to cut
+// the unquoted original below them.
+func TestAttributionsOverUnquotedHistory(t *testing.T) {
+	for name, attr := range map[string]string{
+		"yandex time first":    `11:00 AM, November 17, 2026, "Help - Desk" <help@desk.example>:`,
+		"fi apple dotted time": `30.09.2026, 18.30, "Help - Desk" <help@desk.example>:`,
+		"you wrote, no time":   "On Nov 26, 2025 you wrote:",
+		"você escreveu":        "Em 26 de nov. de 2025 você escreveu:",
+	} {
+		in := "Fine.\n\n" + attr + "\n\nThe original, unquoted."
+		if got := Strip(in); got != "Fine." {
+			t.Errorf("%s: Strip(%q) = %q", name, in, got)
+		}
+	}
+	// Not an attribution: a person's sentence with a date and "you".
+	in := "On Nov 26, 2025 you wrote that the fix was live, but it is not:\n\nstill broken"
+	if got := Strip(in); got != in {
+		t.Errorf("Strip(%q) = %q", in, got)
+	}
+}
+
+func TestYahooDashedRunOn(t *testing.T) {
+	in := "Thanks, that fixed it--- On Wed, Apr 4, 2026 at 3:59 PM, help@desk.example <help@desk.example> wrote:\n> Please restart."
+	if got := Strip(in); got != "Thanks, that fixed it" {
+		t.Errorf("Strip = %q", got)
+	}
+	keep := "The range is 1---5 and On Monday we wrote: nothing"
+	if got := Strip(keep); got != keep {
+		t.Errorf("Strip(%q) = %q", keep, got)
 	}
 }

@@ -73,7 +73,7 @@ func forwardIntroLine(l string) bool {
 
 // underscoreRe matches the rule Outlook draws above its header block and
 // mailing lists above their footer.
-var underscoreRe = regexp.MustCompile(`^\s*_{10,}\s*$`)
+var underscoreRe = regexp.MustCompile(`^\s*(?:_{10,}|={4,})\s*$`)
 
 // listFooterRe matches what a mailing list footer says (Mailman,
 // Sympa, Google Groups and their Portuguese and Spanish translations).
@@ -222,7 +222,7 @@ func mayStartHistory(l string) bool {
 	if t == "" {
 		return false
 	}
-	if t[0] == '-' || t[0] == '_' || strings.HasSuffix(strings.TrimRight(t, " \t"), ":") {
+	if t[0] == '-' || t[0] == '_' || t[0] == '=' || strings.HasSuffix(strings.TrimRight(t, " \t"), ":") {
 		return true
 	}
 	colon := strings.IndexByte(t, ':')

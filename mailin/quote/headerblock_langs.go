@@ -18,7 +18,7 @@ var headerLabels = func() map[string]fieldKind {
 			"відправник", "gönderen", "người gửi",
 		},
 		fieldSent: {
-			"sent", "date", "enviado", "enviada", "enviadas", "enviados", "enviado em", "enviada em", "enviado el", "data",
+			"sent", "date", "enviado", "enviada", "enviadas", "enviados", "message du", "envoyé par", "enviado em", "enviada em", "enviado el", "data",
 			"fecha", "gesendet", "datum", "envoyé", "envoyé le", "inviato", "verzonden", "verstuurd",
 			"sendt", "dato", "skickat", "lähetetty", "päivämäärä", "wysłano", "wysłane", "odesláno",
 			"отправлено", "дата", "надіслано", "elküldve", "dátum", "enviat", "gönderildi",
@@ -33,7 +33,7 @@ var headerLabels = func() map[string]fieldKind {
 		},
 		fieldCc: {
 			"cc", "bcc", "cco", "kopie", "kopi", "kopia", "kopio", "dw", "копия", "копія",
-			"másolatot kap", "másolat", "a/c", "bilgi", "抄送", "副本", "참조", "cc/bcc",
+			"másolatot kap", "másolat", "copie à", "copie", "a/c", "bilgi", "抄送", "副本", "참조", "cc/bcc",
 		},
 		fieldSubject: {
 			"subject", "assunto", "asunto", "betreff", "objet", "sujet", "oggetto", "onderwerp",
@@ -63,9 +63,9 @@ var separatorPhrases = []string{
 	"messaggio originale", "messaggio inoltrato", "messaggio di risposta",
 	// nl, da, no, sv, fi
 	"oorspronkelijk bericht", "origineel bericht", "doorgestuurd bericht", "antwoordbericht",
-	"oprindelig meddelelse", "videresendt meddelelse", "videresendt besked", "svarmeddelelse",
-	"opprinnelig melding", "videresendt melding", "svarmelding",
-	"ursprungligt meddelande", "vidarebefordrat meddelande", "svarsmeddelande",
+	"oprindelig meddelelse", "oprindelig besked", "original besked", "videresendt meddelelse", "videresendt besked", "svarmeddelelse",
+	"opprinnelig melding", "opprinnelig e-post", "videresendt melding", "svarmelding",
+	"ursprungligt meddelande", "originalmeddelande", "vidarebefordrat meddelande", "svarsmeddelande",
 	"alkuperäinen viesti", "välitetty viesti", "vastausviesti",
 	// pl, cs, ru, uk, hu
 	"wiadomość oryginalna", "oryginalna wiadomość", "przekazana wiadomość", "wiadomość przekazana dalej",

@@ -19,7 +19,7 @@ func isSigDelimiter(l string) bool {
 // device, or a known app line. Plain string tests first: this runs for
 // every short line.
 func isTagline(l string) bool {
-	if len(l) > maxTaglineRunes && utf8.RuneCountInString(l) > maxTaglineRunes && !strings.Contains(l, "http") {
+	if len(l) > maxTaglineRunes && utf8.RuneCountInString(l) > maxTaglineRunes && !strings.Contains(l, "http") && !strings.Contains(l, "lackBerry") && !strings.Contains(l, "lackberry") && !strings.Contains(l, "LACKBERRY") {
 		return false // prose: the cheap answer for most lines of a message
 	}
 	l = strings.TrimSpace(strings.TrimRight(trimMarkup(dropLink(trimMarkup(normSpace(l)))), ".!。"))
@@ -33,7 +33,13 @@ func isTagline(l string) bool {
 			continue
 		}
 		device := strings.ToLower(l[len(f.before) : len(l)-len(f.after)])
-		if len(strings.Fields(device)) <= maxDeviceWords && containsAny(device, deviceWords) {
+		words := maxDeviceWords
+		if strings.Contains(device, "blackberry") {
+			// BlackBerry's carrier taglines: "… BlackBerry device on
+			// the Bell network", "… oficina móvil BlackBerry® de Telcel".
+			words = maxCarrierWords
+		}
+		if len(strings.Fields(device)) <= words && containsAny(device, deviceWords) {
 			return true
 		}
 	}
@@ -79,12 +85,17 @@ func hasSuffixFold(s, suffix string) bool {
 
 // maxTaglineRunes is longer than any tagline without its link, in
 // characters (the longest, "Sent from my Verizon, Samsung Galaxy
-// smartphone" and its Russian form, have under 50).
+// smartphone" and its Russian form, have under 50), but BlackBerry's
+// carrier taglines.
 const maxTaglineRunes = 64
 
 // maxDeviceWords is the longest device name in a tagline, as in "Sent from
 // my Verizon, Samsung Galaxy smartphone".
 const maxDeviceWords = 4
+
+// maxCarrierWords is the same for BlackBerry taglines, which name the
+// carrier's network too.
+const maxCarrierWords = 8
 
 // maxTaglineLen is longer than any tagline: longer lines are prose (in
 // bytes: Cyrillic taglines take twice as many as letters).

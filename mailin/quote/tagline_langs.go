@@ -11,7 +11,8 @@ import (
 // device (deviceWords) in a few words.
 var deviceTaglines = []struct{ before, after string }{
 	// en, pt, es, de, fr, it
-	{"sent from my ", ""}, {"sent from ", ""},
+	{"sent from my ", ""}, {"sent from ", ""}, {"sent wirelessly from my ", ""}, {"sent wirelessly via ", ""},
+	{"envoyé sans fil par mon ", ""}, {"enviado sin cables desde mi ", ""},
 	{"enviado do meu ", ""}, {"enviado do minha ", ""}, {"enviado de meu ", ""}, {"enviado desde mi ", ""},
 	{"enviada do meu ", ""}, {"enviado da minha ", ""}, {"enviada da minha ", ""}, {"enviado de mi ", ""},
 	{"von meinem ", " gesendet"}, {"von meinem ", ""}, {"gesendet von meinem ", ""}, {"gesendet mit meinem ", ""},
