@@ -44,7 +44,7 @@ func classify(p *Parsed, isOurs func(string) bool) string {
 	if listHeaders(p) || listServer(local) {
 		return ReasonMailingList
 	}
-	if autoHeaders(p) {
+	if autoHeaders(p) || machineHeaderNames(p) || noReplyNotice(p, local) || helpdeskAck(p, local) || plainReceipt(p) {
 		return ReasonAutoReply
 	}
 	if r := machineBody(p, local, domain); r != "" {

@@ -118,13 +118,14 @@ func machineBody(p *Parsed, local, domain string) string {
 	if dmarcReport(p, subject) {
 		return ReasonFeedback
 	}
+	// A robot sender lets the whole start of the text decide; from anyone
+	// else only an MTA's own opening words do, in its first lines: a
+	// person who pastes a bounce writes a line or two above it, and one
+	// whose subject says "Delivery failure" is asking about it.
 	robot := robotLocal(local)
-	weak := robot || hasPrefixAny(subject, bounceSubjects)
-	// Every message from a person comes here: without a weak signal only
-	// the start of the text can decide, so only that much is read.
 	full := strings.TrimSpace(p.Text)
 	n := 4096
-	if !weak {
+	if !robot {
 		n = 1024
 	}
 	text := asciiLower(full[:min(len(full), n)])
@@ -134,13 +135,21 @@ func machineBody(p *Parsed, local, domain string) string {
 	if strings.Contains(text, "feedback-type:") && strings.Contains(text, "user-agent:") && strings.Contains(text, "version:") {
 		return ReasonFeedback
 	}
+	head := len(text)
+	if !robot {
+		head = min(firstLines(text, 3), 600)
+	}
 	for _, o := range mtaSignatures {
-		if i := strings.Index(text, o); i >= 0 && (i < 600 || weak) {
+		if i := strings.Index(text, o); i >= 0 && i < head {
 			return ReasonBounce
 		}
 	}
+	// Exchange's "Your message to x@y couldn't be delivered." opening.
+	if i := strings.Index(text, "your message to "); i >= 0 && i < head && containsAny(text[i:min(len(text), i+300)], couldNotDeliver) {
+		return ReasonBounce
+	}
 	dsnStart := strings.HasPrefix(text, "reporting-mta:") || strings.HasPrefix(text, "final-recipient:")
-	if !weak && !dsnStart {
+	if !robot && !dsnStart {
 		return ""
 	}
 	// RFC 3464 fields copied into the text: the report itself when they
@@ -148,23 +157,41 @@ func machineBody(p *Parsed, local, domain string) string {
 	if countAny(text, dsnFields) >= 3 {
 		return ReasonBounce
 	}
-	if !weak {
+	if !robot {
 		return ""
 	}
-	for _, o := range bounceWording {
-		i := strings.Index(text, o)
-		if i < 0 || o == "your message to" && !containsAny(text[i:min(len(text), i+400)], couldNotDeliver) {
-			continue
+	if hasPrefixAny(subject, bounceSubjects) {
+		for _, o := range bounceWording {
+			i := strings.Index(text, o)
+			if i < 0 || o == "your message to" && !containsAny(text[i:min(len(text), i+400)], couldNotDeliver) {
+				continue
+			}
+			return ReasonBounce
 		}
-		return ReasonBounce
 	}
 	if smtpReplyRE.MatchString(text) && containsAny(text, failureWords) {
 		return ReasonBounce
 	}
-	if robot && containsAny(text, listNotices) {
+	if containsAny(text, listNotices) {
 		return ReasonMailingList
 	}
 	return ""
+}
+
+// firstLines is the length of the first n non-blank lines of text.
+func firstLines(text string, n int) int {
+	off := 0
+	for off < len(text) && n > 0 {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			return len(text)
+		}
+		if strings.TrimSpace(text[off:off+end]) != "" {
+			n--
+		}
+		off += end + 1
+	}
+	return off
 }
 
 // asciiLower lower-cases ASCII letters only: far cheaper than

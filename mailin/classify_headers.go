@@ -10,6 +10,11 @@ func listHeaders(p *Parsed) bool {
 			return true
 		}
 	}
+	// RFC 8058 one-click unsubscription is for bulk mail only; the older
+	// List-Unsubscribe counts when a sending platform took the bounces.
+	if h.Has("List-Unsubscribe-Post") || h.Has("List-Unsubscribe") && bulkReturnPath(p) {
+		return true
+	}
 	return precedence(p) == "list"
 }
 

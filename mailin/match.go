@@ -77,6 +77,20 @@ func (d *delivery) found(tx tickets.View, key, by string) (match, error) {
 	return match{key: tk.Key, by: by, ticket: tk}, nil
 }
 
+// copiesRequester: the message is copied to the ticket's requester, as a
+// colleague answering for them does ("Responder a todos" with the
+// requester in Cc). A stranger guessing a tag would be writing in front of
+// the very person whose ticket it is; help desks let such mail in and make
+// its sender a participant.
+func (d *delivery) copiesRequester(tk tickets.Ticket) bool {
+	for _, a := range append(append([]string(nil), d.parsed.To...), d.parsed.Cc...) {
+		if tk.Requester != "" && tickets.SameEmail(a, tk.Requester) {
+			return true
+		}
+	}
+	return false
+}
+
 // hold returns why a message must wait for an analyst instead of joining a
 // ticket, or "". A tag or plus-address is easy to guess, so it lets in only
 // the ticket's participants (tag spoofing guard); with senders =
@@ -86,7 +100,7 @@ func (d *delivery) hold(tx tickets.View, m match) string {
 		return ReasonSpam
 	}
 	from := d.parsed.From
-	participant := m.key != "" && m.ticket.IsParticipant(from)
+	participant := m.key != "" && (m.ticket.IsParticipant(from) || d.copiesRequester(m.ticket))
 	if (m.by == byTag || m.by == byPlus) && !participant {
 		return ReasonNotParticipant
 	}
