@@ -191,3 +191,22 @@ func TestAcceptUnparseable(t *testing.T) {
 		t.Fatalf("accept no-sender: %+v %v", acc, err)
 	}
 }
+
+// TestColleagueCopyingRequesterJoins: a tag match from someone who is not
+// a participant is held, unless the message copies the ticket's requester
+// (a colleague answering for them).
+func TestColleagueCopyingRequesterJoins(t *testing.T) {
+	g, st := newIngester(t, corpusOptions())
+	first := ingest(t, g, mail([]string{"From: ana@cliente.com.br", "To: suporte@acme.com.br", "Subject: Nota fiscal", "Message-ID: <c1@c>"}, "erro\n"))
+	alone := ingest(t, g, mail([]string{"From: bia@cliente.com.br", "To: suporte@acme.com.br", "Subject: Re: [" + first.Ticket + "] Nota fiscal", "Message-ID: <c2@c>"}, "eu também\n"))
+	if alone.Outcome != tickets.Held || alone.Reason != mailin.ReasonNotParticipant {
+		t.Fatalf("stranger without the requester copied: %+v", alone)
+	}
+	copied := ingest(t, g, mail([]string{"From: caio@cliente.com.br", "To: suporte@acme.com.br", "Cc: Ana <ANA@cliente.com.br>", "Subject: Re: [" + first.Ticket + "] Nota fiscal", "Message-ID: <c3@c>"}, "respondo pela Ana\n"))
+	if copied.Outcome != tickets.Appended || copied.Ticket != first.Ticket {
+		t.Fatalf("colleague with the requester in Cc: %+v", copied)
+	}
+	if d := detail(t, st, first.Ticket); !d.IsParticipant("caio@cliente.com.br") {
+		t.Errorf("the colleague did not become a participant: %v", d.Participants)
+	}
+}
