@@ -37,7 +37,10 @@ var boundVerbs = []string{
 // date before the colon: de
 // "Am … schrieb X <x@y>:", nl "Op … schreef X:", da/no/sv "… skrev X:", fi
 // "X kirjoitti 23.11.2026 klo 10.15:", hu "X ezt írta (időpont: …):".
-var tailVerbs = []string{`schrieb`, `schreef`, `skrev`, `kirjoitti`, `ezt írta`}
+var tailVerbs = []string{`schrieb`, `schreef`, `skrev`, `kirjoitti`, `ezt írta`,
+	// "X wrote on 12/1/2026 5:20 PM:" and its kin, the date after the verb.
+	`wrote on`, `escreveu em`, `escreveu no dia`, `escribió el`, `a écrit le`, `schrieb am`, `ha scritto il`,
+	`schreef op`, `napisał(a) w dniu`}
 
 // startPhrases open attributions that name the author first: Horde's
 // "Quoting X:" in its translations, Apple Mail's Polish "Wiadomość napisana

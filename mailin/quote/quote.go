@@ -55,7 +55,7 @@ func Strip(text string) string {
 		}
 		kept = append(kept, l)
 	}
-	if out := tidy(kept); out != "" {
+	if out := tidy(cutDisclaimer(kept)); out != "" {
 		return out
 	}
 	return StripSignature(text)

@@ -1,6 +1,10 @@
 package quote
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // isQuoted reports a line that starts with ">", at any depth, but not the
 // ">=" of a formula ("when >= 10 units"): no client quotes that way.
@@ -69,13 +73,45 @@ func prevNonBlank(lines []string, i int) int {
 // curl -v's request lines after "$ curl -v …"), or glued to curl's "< "
 // response lines below it. A quote is never glued to a command.
 func typedRun(lines []string, i, j int) bool {
-	if i == 0 || isBlank(lines[i-1]) || isQuoted(lines[i-1]) {
+	p := prevNonBlank(lines, i)
+	if p < 0 || isQuoted(lines[p]) {
 		return false
 	}
-	if isCommandLine(lines[i-1]) {
+	// npm and make print a blank line between the command and their "> "
+	// lines; a quote is never that close under a prompt.
+	if isCommandLine(lines[p]) && i-p <= 2 {
 		return true
 	}
-	return j < len(lines) && strings.HasPrefix(lines[j], "< ")
+	if p == i-1 && j < len(lines) && strings.HasPrefix(lines[j], "< ") {
+		return true
+	}
+	return pathRun(lines, p, i, j)
+}
+
+// pathRun reports a run of short "> " lines that a sentence of the
+// sender's introduces with a colon and continues after in lower case: a
+// menu path ("> Configurações / > Empresa / > Notificações") written as
+// arrows, not a quote. A quoted question ends with "?" and answers to it
+// are sentences of their own.
+func pathRun(lines []string, p, i, j int) bool {
+	if !strings.HasSuffix(strings.TrimSpace(lines[p]), ":") {
+		return false
+	}
+	if _, ok := attribution(lines, p); ok {
+		return false
+	}
+	for k := i; k < j; k++ {
+		t := strings.TrimSpace(strings.TrimLeft(lines[k], ">"))
+		if len(strings.Fields(t)) > 5 || strings.HasSuffix(t, "?") {
+			return false
+		}
+	}
+	n := nextNonBlank(lines, j)
+	if n >= len(lines) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(strings.TrimSpace(lines[n]))
+	return unicode.IsLower(r)
 }
 
 // isCommandLine: a line that starts with a shell prompt or ends with a
