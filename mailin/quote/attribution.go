@@ -307,7 +307,13 @@ func firstWord(s string) string {
 // top) and before a blank line, a quote or the end; Gmail's date-first form
 // is distinct enough to need only the first.
 func isVerbless(lines []string, i int, t string) bool {
-	if !strings.HasSuffix(t, ":") || !verblessRe.MatchString(t) || secondsRe.MatchString(t) || !prevBlank(lines, i) {
+	if !strings.HasSuffix(t, ":") {
+		return false
+	}
+	if muttRe.MatchString(t) {
+		return true // certain by its shape, wherever it stands
+	}
+	if !(verblessRe.MatchString(t) || byAddressRe.MatchString(t)) || secondsRe.MatchString(t) || !prevBlank(lines, i) {
 		return false
 	}
 	if gmailDateFirstRe.MatchString(t) {

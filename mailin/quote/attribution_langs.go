@@ -24,6 +24,9 @@ var endVerbs = []string{
 	`пишет`, `написал(а)`, `написал`, `написала`, `пише`, `написав(ла)`, `написав`,
 	// hu, ca, tr, vi
 	`írta`, `va escriure`, `ha escrit`, `yazdı`, `đã viết`,
+	// SquirrelMail and others say "said"; like every end verb without a
+	// date or address, it counts only over a ">" quote.
+	`disse`, `said`, `dijo`, `a dit`, `sagte`, `ha detto`, `zei`,
 }
 
 // boundVerbs end an attribution like endVerbs but are written straight
@@ -75,6 +78,12 @@ var (
 	// gmailDateFirstRe is the date-first form, certain enough to be
 	// taken without a blank line after it.
 	gmailDateFirstRe = regexp.MustCompile(`^\d{4}-\d\d-\d\d [0-2]?\d:[0-5]\d GMT[+-]\d{1,2}:\d\d\s`)
+	// byAddressRe is Tutanota's "3 de dez. de 2026 10:02 por x@y:": the
+	// date, the time, a preposition and a bare address.
+	byAddressRe = regexp.MustCompile(`^\d.*\b[0-2]?\d[:.][0-5]\d\b.*\s(?:por|by|von|de|par|da|od|от|door|av|af|di)\s+[^\s<>()]+@[^\s<>()]+\s*:$`)
+	// muttRe is Mutt's "* X <x@y> [2026-12-02 18:22 +0000]:" (its
+	// leading "*" already trimmed as markup).
+	muttRe = regexp.MustCompile(`^\S.*<[^\s<>]+@[^\s<>]+>\s*\[\d{4}-\d\d-\d\d [0-2]?\d:[0-5]\d[^\]]*\]:$`)
 	// secondsRe marks log lines ("2026-11-23 10:15:02 ERROR … <x@y>:"):
 	// no verbless attribution has seconds.
 	secondsRe = regexp.MustCompile(`\d:[0-5]\d:[0-5]\d`)

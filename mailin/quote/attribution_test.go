@@ -252,3 +252,29 @@ func TestYahooDashedRunOn(t *testing.T) {
 		t.Errorf("Strip(%q) = %q", keep, got)
 	}
 }
+
+// TestMoreAttributionShapes: SquirrelMail's "X disse:", Tutanota's bare
+// address after "por", Mutt's bracketed date, GroupWise's banner and the
+// Hungarian separator.
+func TestMoreAttributionShapes(t *testing.T) {
+	for name, in := range map[string]string{
+		"squirrelmail disse": "Fine.\n\nSuporte TI disse:\n\n> old",
+		"tutanota por":       "Fine.\n\n3 de dez. de 2026 10:02 por help@desk.example:\n\n> old",
+		"mutt":               "Fine.\n\n* Help Desk <help@desk.example> [2026-12-02 18:22 +0000]:\n> old",
+		"groupwise":          "Fine.\n\n>>> \"Help Desk\" <help@desk.example> 12/2/2026 2:15 PM >>>\nold unquoted",
+		"hu separator":       "Fine.\n\n---------- Eredeti levél ----------\nFeladó: Help <help@desk.example>\nold",
+	} {
+		if got := Strip(in); got != "Fine." {
+			t.Errorf("%s: Strip(%q) = %q", name, in, got)
+		}
+	}
+	// "said:" over unquoted text is the sender's sentence.
+	keep := "The technician said:\n\nrestart the router every day"
+	if got := Strip(keep); got != keep {
+		t.Errorf("Strip(%q) = %q", keep, got)
+	}
+	// Mutt's line above a bottom post: the answer stays.
+	if got := Strip("* Help <help@desk.example> [2026-12-02 18:22 +0000]:\n> q?\n\nAnswer."); got != "Answer." {
+		t.Errorf("mutt bottom post: %q", got)
+	}
+}

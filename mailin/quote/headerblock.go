@@ -97,6 +97,9 @@ const (
 // a header block or list footer, or a header block.
 func historyStarts(lines []string, i int) bool {
 	l := lines[i]
+	if groupWiseBanner(l) {
+		return true
+	}
 	if !mayStartHistory(l) {
 		return false
 	}
@@ -243,3 +246,11 @@ func nextNonBlank(lines []string, i int) int {
 }
 
 func isBlank(l string) bool { return strings.TrimSpace(l) == "" }
+
+// groupWiseBanner is the line GroupWise writes above the original:
+// `>>> "X" <x@y> 12/2/2026 2:15 PM >>>`. A `>>> … <<<` banner in the
+// sender's text names no address and ends the other way.
+func groupWiseBanner(l string) bool {
+	t := strings.TrimSpace(l)
+	return strings.HasPrefix(t, ">>>") && strings.HasSuffix(t, ">>>") && len(t) > 6 && hasAddress(t) && hasDigit(t)
+}

@@ -73,7 +73,7 @@ var separatorPhrases = []string{
 	"přeposlaný e-mail", "odpověď",
 	"исходное сообщение", "пересылаемое сообщение", "пересланное сообщение", "оригинальное сообщение",
 	"ответное сообщение", "оригінальне повідомлення", "вихідне повідомлення", "переслане повідомлення",
-	"пересланий лист", "eredeti üzenet", "továbbított üzenet", "továbbított levél", "válaszüzenet",
+	"пересланий лист", "eredeti üzenet", "eredeti levél", "továbbított üzenet", "továbbított levél", "válaszüzenet",
 	// ca, tr, ja, zh, ko, vi
 	"missatge original", "missatge reenviat", "özgün ileti", "orijinal mesaj", "orijinal ileti",
 	"iletilen ileti", "yönlendirilmiş ileti", "yanıt iletisi",

@@ -43,7 +43,7 @@ func isTagline(l string) bool {
 			return true
 		}
 	}
-	return mayBeAppTagline(l) && appTaglineRe.MatchString(l)
+	return mayBeAppTagline(l) && (appTaglineLines[strings.ToLower(l)] || appTaglineRe.MatchString(l))
 }
 
 // mayBeAppTagline: the line names one of appWords, the words every app

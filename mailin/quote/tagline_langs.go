@@ -47,7 +47,7 @@ var deviceWords = []string{
 }
 
 // appWords are the lower-cased words one of which every app tagline has.
-var appWords = []string{"outlook", "mail", "correo", "posta", "poczta", "почта", "пошта"}
+var appWords = []string{"outlook", "mail", "correo", "posta", "poczta", "почта", "пошта", "tuta", "aol"}
 
 // appTaglines are the lines of mail apps that name no device: Outlook's
 // "Sent from Outlook for iOS" and "Get Outlook for Android", Windows Mail's
@@ -65,3 +65,18 @@ var appTaglines = []string{
 }
 
 var appTaglineRe = regexp.MustCompile(`(?i)^(?:` + strings.Join(appTaglines, `|`) + `)$`)
+
+// appTaglineLines are app taglines that the patterns above do not cover,
+// whole, lower-cased, without the final full stop.
+var appTaglineLines = setOf([]string{
+	"sent with proton mail secure email", "sent with protonmail secure email",
+	"enviado com o e-mail seguro do proton mail", "enviado com o email seguro do proton mail",
+	"enviado con el correo electrónico seguro de proton mail", "gesendet mit der sicheren e-mail von proton mail",
+	"envoyé avec la messagerie sécurisée proton mail", "inviato con l'email sicura di proton mail",
+	"wysłane z aplikacji onet poczta na androida", "wysłane z aplikacji onet poczta na iphone'a",
+	"wysłane z aplikacji poczta o2", "wysłane z aplikacji wp poczta",
+	"enviado do gmail para iphone", "enviado do gmail para android", "enviado desde gmail para iphone",
+	"enviado desde gmail para android", "sent from gmail for iphone", "sent from gmail mobile",
+	"sent from the all new aol app for iphone", "sent from the all new aol app for android",
+	"sent from tutanota", "sent with tuta", "sent from fastmail",
+})
