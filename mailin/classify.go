@@ -50,7 +50,7 @@ func classify(p *Parsed, isOurs func(string) bool) string {
 	if r := machineBody(p, local, domain); r != "" {
 		return r
 	}
-	if autoReplyShape(p) {
+	if autoReplyShape(p) || selfDeclaredAuto(p) {
 		return ReasonAutoReply
 	}
 	return ""

@@ -48,3 +48,27 @@ func autoReplyShape(p *Parsed) bool {
 	}
 	return containsAny(strings.ToLower(text), autoWording)
 }
+
+// selfDeclared are the words an automatic answer opens by saying what it
+// is; in its first lines they decide even under a "Re:" subject, as a
+// mail client's vacation filter writes it.
+var selfDeclared = []string{
+	"esta é uma resposta automática", "esta e uma resposta automatica", "esta é uma mensagem automática",
+	"this is an automatic reply", "this is an automated reply", "this is an automatic response",
+	"this is an automated response", "esta es una respuesta automática", "esta es una respuesta automatica",
+	"ceci est une réponse automatique", "dies ist eine automatische antwort", "questa è una risposta automatica",
+	"dit is een automatisch antwoord",
+}
+
+// selfDeclaredAuto: one of selfDeclared in the first three lines, not
+// between quotation marks (a person citing what they received).
+func selfDeclaredAuto(p *Parsed) bool {
+	text := strings.TrimSpace(p.Text)
+	text = strings.ToLower(text[:firstLines(text, 3)])
+	for _, line := range strings.Split(text, "\n") {
+		if containsAny(line, selfDeclared) && !strings.ContainsAny(line, "\"“”«»'") {
+			return true
+		}
+	}
+	return false
+}

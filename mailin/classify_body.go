@@ -118,11 +118,12 @@ func machineBody(p *Parsed, local, domain string) string {
 	if dmarcReport(p, subject) {
 		return ReasonFeedback
 	}
-	// A robot sender lets the whole start of the text decide; from anyone
+	// A robot sender (or a sending platform's bounce Return-Path) lets
+	// the whole start of the text decide; from anyone
 	// else only an MTA's own opening words do, in its first lines: a
 	// person who pastes a bounce writes a line or two above it, and one
 	// whose subject says "Delivery failure" is asking about it.
-	robot := robotLocal(local)
+	robot := robotLocal(local) || bulkReturnPath(p)
 	full := strings.TrimSpace(p.Text)
 	n := 4096
 	if !robot {

@@ -31,7 +31,11 @@ func TestClassifyBody(t *testing.T) {
 		{"ooo en subject and body", "From: bob@client.example\r\nSubject: Out of Office: your ticket\r\n\r\nI am out of the office until Monday.", ReasonAutoReply},
 		{"list notice from robot", "From: Google Groups <groups-noreply@googlegroups.com>\r\nSubject: Message rejected by devs\r\n\r\nYour message was rejected by the group devs: you are not a member.", ReasonMailingList},
 
+		{"vacation filter under Re:", "From: rafael@oficina.com.br\r\nSubject: Re: [SUP-9] Peça\r\n\r\nOlá! Estou de férias até 20/12.\r\nEsta é uma resposta automática configurada no meu computador.", ReasonAutoReply},
+		{"esp digest via bounce return-path", "Return-Path: <bounce+1f3a@mg.esp.example>\r\nFrom: ESP <support@esp.example>\r\nSubject: Permanent failures on mg.acme.com.br\r\n\r\nHi there,\r\n\r\nIn the last 24 hours, 14 messages failed permanently.\r\n\r\n  550 5.1.1 The email account does not exist", ReasonBounce},
+
 		// People: never ignored.
+		{"person citing an automatic reply", "From: joao@cliente.com.br\r\nSubject: Re: [SUP-9] Peça\r\n\r\nRecebi \"Esta é uma resposta automática\" de vocês, mas ninguém respondeu.", ""},
 		{"auto: a car", "From: joao@cliente.com.br\r\nSubject: Auto: meu carro não liga\r\n\r\nO sistema de seguro auto não abre a apólice.", ""},
 		{"auto subject, own words", "From: joao@cliente.com.br\r\nSubject: Resposta automática não funciona\r\n\r\nConfigurei a resposta automática e ela não sai.", ""},
 		{"forwarded bounce", "From: joao@cliente.com.br\r\nSubject: Fwd: Undelivered Mail Returned to Sender\r\n\r\nOlá, meus e-mails voltam, vejam abaixo.\r\n\r\n" +
