@@ -64,7 +64,7 @@ var selfDeclared = []string{
 // between quotation marks (a person citing what they received).
 func selfDeclaredAuto(p *Parsed) bool {
 	text := strings.TrimSpace(p.Text)
-	text = strings.ToLower(text[:firstLines(text, 3)])
+	text = strings.ToLower(text[:min(firstLines(text, 3), 1024)]) // one huge line is not read whole
 	for _, line := range strings.Split(text, "\n") {
 		if containsAny(line, selfDeclared) && !strings.ContainsAny(line, "\"“”«»'") {
 			return true

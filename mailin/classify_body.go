@@ -31,8 +31,7 @@ var mtaSignatures = []string{
 }
 
 // bounceWording is how reports word a failure, which a person may write
-// too: it counts together with a bounce subject, a robot sender or
-// copied RFC 3464 fields.
+// too: it counts only from a robot sender under a bounce subject.
 var bounceWording = []string{
 	"the original message was received at",
 	"your message to", // "… couldn't be delivered" checked with it below
@@ -248,7 +247,10 @@ func amazonNotification(text, domain string) string {
 
 // robotLocal: local parts that no person answers from.
 func robotLocal(local string) bool {
-	for _, w := range []string{"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", "daemon", "bounce", "mailer", "notification", "microsoftexchange", "mail-delivery", "delivery-status"} {
+	if noReplyLocal(local) {
+		return true
+	}
+	for _, w := range []string{"daemon", "bounce", "mailer", "notification", "microsoftexchange", "mail-delivery", "delivery-status"} {
 		if strings.Contains(local, w) {
 			return true
 		}

@@ -41,16 +41,14 @@ func (g *Ingester) Accept(ctx context.Context, inboundID uint64, actor, requeste
 		requester = canonicalAddress(a.Address)
 	}
 	if d.parsed == nil {
-		if requester == "" {
-			return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, tickets.ErrNeedsRequester)
-		}
+		// Nothing could be read: the raw bytes become the text.
 		d.parsed = &Parsed{Text: rawText(d.raw, g.opts.Limits.MaxTextBytes), Problems: in.Problems}
 		d.prepareFiling()
 	}
-	if d.parsed.From == "" && requester == "" {
-		return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, tickets.ErrNeedsRequester)
-	}
 	if d.parsed.From == "" {
+		if requester == "" {
+			return Result{}, fmt.Errorf("accept inbound %d: %w", inboundID, tickets.ErrNeedsRequester)
+		}
 		d.parsed.From = requester
 	}
 	d.requester = requester

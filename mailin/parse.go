@@ -162,22 +162,18 @@ const maxMsgIDs = 200
 func msgIDs(v string) []string {
 	var out []string
 	for _, m := range msgIDRE.FindAllStringSubmatch(v, maxMsgIDs) {
-		if validMsgID(m[1]) {
+		if tickets.MessageIDSafe(m[1]) {
 			out = append(out, m[1])
 		}
 	}
 	if out == nil && !strings.Contains(v, "<") {
 		for _, f := range strings.Fields(v) {
-			if f = strings.Trim(f, "<>,"); strings.Contains(f, "@") && validMsgID(f) && len(out) < maxMsgIDs {
+			if f = strings.Trim(f, "<>,"); strings.Contains(f, "@") && tickets.MessageIDSafe(f) && len(out) < maxMsgIDs {
 				out = append(out, f)
 			}
 		}
 	}
 	return out
-}
-
-func validMsgID(id string) bool {
-	return id != "" && !strings.ContainsFunc(id, isControl) && utf8.ValidString(id)
 }
 
 func firstMsgID(v string) string {

@@ -3,6 +3,8 @@ package mailout
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ticketgw/ticketgw/tickets"
 )
 
 // checkPath refuses an address that cannot be written safely as the
@@ -61,15 +63,7 @@ func quotedString(s string) bool {
 // drops customers' IDs that are not; this is the last guard before the
 // wire.
 func safeMsgID(id string) bool {
-	if len(id) < 3 || id[0] != '<' || id[len(id)-1] != '>' {
-		return false
-	}
-	for _, r := range id[1 : len(id)-1] {
-		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || r == '<' || r == '>' {
-			return false
-		}
-	}
-	return true
+	return len(id) >= 3 && id[0] == '<' && id[len(id)-1] == '>' && tickets.MessageIDSafe(id[1:len(id)-1])
 }
 
 func safeMsgIDs(ids []string) []string {
