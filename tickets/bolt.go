@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -57,6 +59,24 @@ type Options struct {
 	LockTimeout time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// MustExist refuses a missing file (ErrNoStore) instead of creating
+	// it: every command but serve sets it, so that a deleted store or a
+	// data_dir whose mount is missing is never replaced by an empty one.
+	// A zero-length file is refused whatever this says (ErrEmptyStore).
+	MustExist bool
+	// ReadOnly opens the file read-only under a shared lock and writes
+	// nothing at open, so that reading commands work on a read-only
+	// filesystem or a snapshot; Update fails. It implies MustExist.
+	ReadOnly bool
+	// Verify walks every page at open where a panic can be caught, so that
+	// a corrupt file is an error instead of a crash in bbolt's own
+	// freelist rebuild: serve sets it, at the cost of one walk at start.
+	Verify bool
+	// CheckInterval is how often the path is compared with the open file
+	// besides before each commit (default 5s; negative: only at commits).
+	CheckInterval time.Duration
+	// Logger gets the one ERROR line said when the store breaks.
+	Logger *slog.Logger
 }
 
 // BoltStore keeps everything in one bbolt file.
@@ -71,12 +91,22 @@ type BoltStore struct {
 	enqueued chan struct{}
 	// index answers Search (bolt_index.go); its zero value is ready.
 	index searchIndex
+	// state is the store's health: the file watch, the last failed
+	// commit, whether it is broken (bolt_health.go).
+	state *storeState
+	// created: Open made a new file.
+	created bool
+	// watchStop ends the periodic file check; watchDone says it ended.
+	watchStop, watchDone chan struct{}
 }
 
 var _ Store = (*BoltStore)(nil)
 
-// Open opens (creating if needed) the store in path. It fails with ErrLocked
-// within LockTimeout when another process has it open.
+// Open opens the store in path, creating the file (and its directory)
+// when it is missing unless opts.MustExist or ReadOnly says not to. A
+// zero-length file is an error, never a new store. It fails with ErrLocked
+// within LockTimeout when another process has it open, and with an error
+// wrapping ErrCorrupt, not a panic, when bbolt cannot read it.
 func Open(path string, opts Options) (*BoltStore, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = "SUP"
@@ -90,23 +120,78 @@ func Open(path string, opts Options) (*BoltStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+	if opts.CheckInterval == 0 {
+		opts.CheckInterval = 5 * time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opener := &fileOpener{}
+	switch fi, err := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		if opts.MustExist || opts.ReadOnly {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrNoStore)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		opener.create = true
+	case err != nil:
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	case fi.Size() == 0:
+		return nil, fmt.Errorf("open store %s: %w", path, ErrEmptyStore)
+	}
+	bopts := bolt.Options{
 		Timeout: opts.LockTimeout,
 		// The freelist is rebuilt on open instead of written at every
 		// commit: less to write per email, at a small cost per start.
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
-	})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+		ReadOnly:       opts.ReadOnly,
+		OpenFile:       opener.open,
+	}
+	if opts.Verify && !opener.create {
+		if err := verify(path, bopts); err != nil {
+			return nil, openError(path, err)
+		}
+	}
+	db, err := openBolt(path, &bopts)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	fi, err := opener.file.Stat()
+	if err == nil {
+		err = checkSize(db, fi.Size())
+	}
+	if err == nil && !opts.ReadOnly {
+		err = initialise(db)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		db.Close()
+		return nil, fmt.Errorf("initialise store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &BoltStore{db: db, opts: opts, enqueued: make(chan struct{}, 1), created: opener.create,
+		state: newStoreState(path, fi, opts.Logger)}
+	s.commits = newCommitter(db, s.state, opts.Now)
+	if !opts.ReadOnly && opts.CheckInterval > 0 {
+		s.watchStop, s.watchDone = make(chan struct{}), make(chan struct{})
+		go s.state.watch(opts.CheckInterval, s.watchStop, s.watchDone)
+	}
+	return s, nil
+}
+
+// openError names the file and keeps ErrLocked recognisable.
+func openError(path string, err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) || errors.Is(err, ErrLocked) {
+		return fmt.Errorf("open store %s: %w", path, ErrLocked)
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
+}
+
+// initialise makes the buckets and the deep-link secret a store needs.
+func initialise(db *bolt.DB) (err error) {
+	defer recovered(&err)
+	return db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -124,12 +209,17 @@ func Open(path string, opts Options) (*BoltStore, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("initialise store %s: %w", path, err)
-	}
-	return &BoltStore{db: db, opts: opts, commits: newCommitter(db), enqueued: make(chan struct{}, 1)}, nil
 }
+
+// Created reports whether Open made a new, empty store: serve says so in
+// its log, so that a store started over by mistake is seen.
+func (s *BoltStore) Created() bool { return s.created }
+
+// Health implements HealthReporter.
+func (s *BoltStore) Health() StoreHealth { return s.state.health() }
+
+// Fatal implements HealthReporter.
+func (s *BoltStore) Fatal() <-chan struct{} { return s.state.fatal }
 
 // Update implements Store. Concurrent callers share commits (one fsync for
 // many emails), which is what keeps a busy listener fast; a lone caller
@@ -165,14 +255,36 @@ func (s *BoltStore) View(ctx context.Context, fn func(View) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(btx *bolt.Tx) error {
+	err := s.view(func(btx *bolt.Tx) error {
 		return fn(&boltTx{tx: btx, opts: &s.opts})
 	})
+	if errors.Is(err, bolterrors.ErrInvalidMapping) {
+		s.state.markBroken(fmt.Errorf("%w: %w", ErrUnmapped, err))
+	}
+	return err
+}
+
+// view is db.View with bbolt's panics (a corrupt page) turned into an
+// error that breaks the store.
+func (s *BoltStore) view(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+			s.state.markBroken(err)
+		}
+	}()
+	return s.db.View(fn)
 }
 
 // Close implements Store.
 func (s *BoltStore) Close() error {
-	s.closeOnce.Do(s.commits.stop)
+	s.closeOnce.Do(func() {
+		s.commits.stop()
+		if s.watchStop != nil {
+			close(s.watchStop)
+			<-s.watchDone
+		}
+	})
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

@@ -51,7 +51,7 @@ func (e *env) analysts(ctx context.Context, args []string) int {
 			return exitUsage
 		}
 	}
-	_, st, code := e.openWith(*cfgPath)
+	_, st, code := e.openWith(*cfgPath, modeFor(sub == "list"))
 	if st == nil {
 		return code
 	}

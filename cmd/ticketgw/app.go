@@ -27,17 +27,38 @@ func (e *env) loadConfig(path string) (*config.Config, int) {
 	return cfg, exitOK
 }
 
+// storeMode is how a command opens the store.
+type storeMode int
+
+const (
+	// storeRead: read-only, under a shared lock, writing nothing, so that
+	// listing works on a read-only filesystem or a snapshot.
+	storeRead storeMode = iota
+	// storeWrite: read-write, and the file must exist: only serve creates
+	// a store.
+	storeWrite
+	// storeServe: read-write, created on a fresh data_dir, every page
+	// checked at open so that a corrupt file is an error, not a panic.
+	storeServe
+)
+
 // tryOpenStore opens the store of cfg, waiting at most lockWait (0: the
 // default second) for another process to let go of it.
-func (e *env) tryOpenStore(cfg *config.Config, lockWait time.Duration) (*tickets.BoltStore, error) {
+func (e *env) tryOpenStore(cfg *config.Config, lockWait time.Duration, mode storeMode, log *slog.Logger) (*tickets.BoltStore, error) {
 	path := filepath.Join(cfg.DataDir, storeFile)
-	return tickets.Open(path, tickets.Options{Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber, LockTimeout: lockWait})
+	return tickets.Open(path, tickets.Options{
+		Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber, LockTimeout: lockWait,
+		MustExist: mode != storeServe,
+		ReadOnly:  mode == storeRead,
+		Verify:    mode == storeServe,
+		Logger:    log,
+	})
 }
 
-// openStore opens the store of cfg; a database held by another process is
-// a temporary failure, said in words.
-func (e *env) openStore(cfg *config.Config) (*tickets.BoltStore, int) {
-	st, err := e.tryOpenStore(cfg, 0)
+// openStore opens the store of cfg; a database held by another process,
+// missing, empty or corrupt is a temporary failure, said in words.
+func (e *env) openStore(cfg *config.Config, mode storeMode, log *slog.Logger) (*tickets.BoltStore, int) {
+	st, err := e.tryOpenStore(cfg, 0, mode, log)
 	if errors.Is(err, tickets.ErrLocked) {
 		fmt.Fprintf(e.stderr, "ticketgw: %v (is `ticketgw serve` running on %s?)\n", err, cfg.DataDir)
 		return nil, exitTempFail
@@ -52,12 +73,12 @@ func (e *env) openStore(cfg *config.Config) (*tickets.BoltStore, int) {
 // openWith loads the configuration and opens its store: the start of every
 // command that works on the data. On failure it has printed the problem and
 // returns the exit code.
-func (e *env) openWith(path string) (*config.Config, *tickets.BoltStore, int) {
+func (e *env) openWith(path string, mode storeMode) (*config.Config, *tickets.BoltStore, int) {
 	cfg, code := e.loadConfig(path)
 	if cfg == nil {
 		return nil, nil, code
 	}
-	st, code := e.openStore(cfg)
+	st, code := e.openStore(cfg, mode, e.logger())
 	if st == nil {
 		return nil, nil, code
 	}
@@ -89,4 +110,12 @@ func (e *env) logger() *slog.Logger {
 // loggerTo is the commands' text log, written to w.
 func (e *env) loggerTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// modeFor is storeRead for a command that only reads, storeWrite otherwise.
+func modeFor(readOnly bool) storeMode {
+	if readOnly {
+		return storeRead
+	}
+	return storeWrite
 }

@@ -87,6 +87,7 @@ dir = %q
 	if err := os.WriteFile(s.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	createStore(t, filepath.Join(dir, "data"))
 	if r := runBinary(t, []byte(browserPassword+"\n"), "analyst", "add", "-config", s.cfg, "-password-stdin", browserAnalyst); r.code != 0 {
 		t.Fatalf("analyst add: exit %d %s", r.code, r.stderr)
 	}

@@ -42,7 +42,7 @@ func (e *env) customers(ctx context.Context, args []string) int {
 		}
 		email = strings.ToLower(a.Address)
 	}
-	_, st, code := e.openWith(*cfgPath)
+	_, st, code := e.openWith(*cfgPath, modeFor(sub == "list"))
 	if st == nil {
 		return code
 	}

@@ -65,31 +65,47 @@ func (e *env) deliver(ctx context.Context, args []string) int {
 		return exitTempFail
 	}
 	env := deliverEnvelope(append(rcpts, extra...), from)
+	if os.Getenv(deliverChildEnv) != "" {
+		return e.deliverChild(ctx, cfg, opts, raw, env)
+	}
 	deadline := time.Now().Add(deliverLockWait)
 	for {
 		code, done, dialErr := e.handOff(ctx, cfg, raw, env)
 		if done {
 			return code
 		}
-		st, err := e.tryOpenStore(cfg, 250*time.Millisecond)
-		if err == nil {
-			defer st.Close()
-			return e.ingestDirect(ctx, st, opts, raw, env)
-		}
-		if !errors.Is(err, tickets.ErrLocked) {
-			hint := ""
-			if errors.Is(err, os.ErrPermission) {
-				hint = fmt.Sprintf(" (deliver must run as the user that owns %s and runs serve: user= in Postfix's master.cf)", cfg.DataDir)
-			}
-			fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %v%s\n", err, hint)
-			return exitTempFail
+		code, lockErr := e.deliverInChild(ctx, args, raw)
+		if lockErr == "" {
+			return code
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %v, and no serve answers on %s (%v): is another ticketgw command (tickets, customers, analyst) running on %s? The MTA will retry.\n",
-				err, handoffPath(cfg), dialErr, cfg.DataDir)
+			fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %s, and no serve answers on %s (%v): is another ticketgw command (tickets, customers, analyst) running on %s? The MTA will retry.\n",
+				lockErr, handoffPath(cfg), dialErr, cfg.DataDir)
 			return exitTempFail
 		}
 	}
+}
+
+// deliverChild is deliver's store work, in the child deliverInChild
+// starts: open the store (it must exist: only serve creates one) and
+// ingest. A store held by another process ends it with exitChildLocked,
+// so that the parent knocks on serve's socket again.
+func (e *env) deliverChild(ctx context.Context, cfg *config.Config, opts mailin.Options, raw []byte, env mailin.Envelope) int {
+	st, err := e.tryOpenStore(cfg, 250*time.Millisecond, storeWrite, opts.Logger)
+	if errors.Is(err, tickets.ErrLocked) {
+		fmt.Fprintf(e.stderr, "%v\n", err)
+		return exitChildLocked
+	}
+	if err != nil {
+		hint := ""
+		if errors.Is(err, os.ErrPermission) {
+			hint = fmt.Sprintf(" (deliver must run as the user that owns %s and runs serve: user= in Postfix's master.cf)", cfg.DataDir)
+		}
+		fmt.Fprintf(e.stderr, "4.3.0 ticketgw: %v%s\n", err, hint)
+		return exitTempFail
+	}
+	defer st.Close()
+	return e.ingestDirect(ctx, st, opts, raw, env)
 }
 
 // ingestDirect ingests with the store opened by deliver itself.

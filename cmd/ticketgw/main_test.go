@@ -25,6 +25,10 @@ const corpusDir = "../../testdata/mail"
 var binary string
 
 func TestMain(m *testing.M) {
+	// deliver runs its store work in a child: this binary again.
+	if os.Getenv(deliverChildEnv) != "" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "ticketgw-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -78,6 +82,22 @@ listen = ""
 `, filepath.Join(dir, "data"))
 	path := filepath.Join(dir, "ticketgw.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	createStore(t, filepath.Join(dir, "data"))
+	return path
+}
+
+// createStore makes the empty store a first serve would make in dataDir:
+// the other commands refuse to start one.
+func createStore(t *testing.T, dataDir string) string {
+	t.Helper()
+	path := filepath.Join(dataDir, storeFile)
+	st, err := tickets.Open(path, tickets.Options{Prefix: "SUP", FirstNumber: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return path

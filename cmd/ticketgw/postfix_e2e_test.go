@@ -48,6 +48,10 @@ func TestPostfixRecipes(t *testing.T) {
 	if err := os.Chown(dataDir, uid, gid); err != nil {
 		t.Fatal(err)
 	}
+	// The store a first serve makes; deliver does not start one.
+	if err := os.Chown(createStore(t, dataDir), uid, gid); err != nil {
+		t.Fatal(err)
+	}
 	lmtpAddr := freePort(t)
 	cfgText := fmt.Sprintf(`data_dir = %q
 ticket_prefix = "SUP"

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,11 +49,14 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
-	st, code := e.openStore(cfg)
+	st, code := e.openStore(cfg, storeServe, log.With("component", "store"))
 	if st == nil {
 		return code
 	}
 	defer st.Close()
+	if st.Created() {
+		log.Info("created a new, empty store: data_dir had none", "path", filepath.Join(cfg.DataDir, storeFile))
+	}
 	worker, err := newWorker(cfg, st, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
@@ -115,6 +120,18 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var wg sync.WaitGroup
+	// A store whose file could not be mapped again is dead in this
+	// process; exiting non-zero lets the supervisor start a fresh one.
+	var storeDead atomic.Bool
+	wg.Go(func() {
+		select {
+		case <-st.Fatal():
+			log.Error("store unusable until serve restarts: exiting so that the supervisor starts it again", "error", st.Health().Broken)
+			storeDead.Store(true)
+			stop()
+		case <-ctx.Done():
+		}
+	})
 	wg.Go(func() {
 		if err := worker.Run(ctx); err != nil {
 			log.Error("outbox worker stopped", "error", err)
@@ -183,6 +200,9 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	if err := st.Close(); err != nil {
 		log.Error("close store", "error", err)
+		return exitSoftware
+	}
+	if storeDead.Load() {
 		return exitSoftware
 	}
 	log.Info("stopped")

@@ -42,7 +42,7 @@ func (e *env) ticketsList(ctx context.Context, args []string) int {
 		}
 		f.Status = s
 	}
-	_, st, code := e.openWith(*cfgPath)
+	_, st, code := e.openWith(*cfgPath, storeRead)
 	if st == nil {
 		return code
 	}
@@ -81,7 +81,7 @@ func (e *env) ticketsShow(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	_, st, code := e.openWith(*cfgPath)
+	_, st, code := e.openWith(*cfgPath, storeRead)
 	if st == nil {
 		return code
 	}
