@@ -75,6 +75,9 @@ type View interface {
 	Customers() ([]Customer, error)
 	// Outbox lists outbox entries in a state ("" for all), oldest first.
 	Outbox(state string) ([]OutboxEntry, error)
+	// OutboxCounts counts pending and failed entries without decoding
+	// them, so that /healthz stays fast with a large backlog.
+	OutboxCounts() (OutboxCounts, error)
 	// OutboxDue returns up to limit pending entries whose next attempt is
 	// not after now, earliest first, and when the next of the others is
 	// due (zero when none is pending).

@@ -55,6 +55,10 @@ type Options struct {
 	// SessionIdle ends a login unused for that long (default 12 h);
 	// SessionMax ends any login that old (default 7 days).
 	SessionIdle, SessionMax time.Duration
+	// PollIntervals are the configured IMAP mailboxes by name with their
+	// poll interval: /healthz counts one as failing when its last success
+	// is older than a few intervals.
+	PollIntervals map[string]time.Duration
 }
 
 // HeldMail decides on held and ignored mail for an analyst. Accept files
@@ -80,6 +84,9 @@ type Server struct {
 	origin string
 	// logins counts failed logins per client address and per name.
 	loginsByIP, loginsByName *limiter
+	// started is when the server was made: a configured mailbox that
+	// never polled is judged from then.
+	started time.Time
 }
 
 // New makes the server's handlers.
@@ -109,7 +116,7 @@ func New(store tickets.Store, opts Options) *Server {
 		opts.SessionMax = 7 * 24 * time.Hour
 	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), tpl: opts.Templates,
-		loginsByIP: newLimiter(20, 15*time.Minute), loginsByName: newLimiter(5, 15*time.Minute)}
+		loginsByIP: newLimiter(20, 15*time.Minute), loginsByName: newLimiter(5, 15*time.Minute), started: opts.Now()}
 	if s.tpl == nil {
 		tpl, err := templates.New("")
 		if err != nil {

@@ -228,14 +228,19 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 			departments = append(departments, a.Department)
 		}
 	}
+	polls := map[string]time.Duration{}
+	for _, m := range cfg.IMAP {
+		polls[m.Name] = m.PollInterval.Duration
+	}
 	ws := web.New(st, web.Options{
-		BaseURL:     cfg.BaseURL,
-		Logger:      log.With("component", "web"),
-		Language:    cfg.Language,
-		Templates:   tpl,
-		Attachments: tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
-		Departments: departments,
-		Held:        heldMail{g},
+		PollIntervals: polls,
+		BaseURL:       cfg.BaseURL,
+		Logger:        log.With("component", "web"),
+		Language:      cfg.Language,
+		Templates:     tpl,
+		Attachments:   tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Departments:   departments,
+		Held:          heldMail{g},
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)
