@@ -75,14 +75,19 @@ func firstLine(b []byte) string {
 	return string(line)
 }
 
-// crashLine is the line of a Go crash that says what went wrong ("panic:
-// …", "fatal error: …"), without the goroutine dump that follows.
+// crashLine is what the line of a Go crash ("panic: …", "fatal error: …")
+// says went wrong, without the goroutine dump that follows.
 func crashLine(b []byte) string {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+		cut, isPanic := strings.CutPrefix(line, "panic: ")
+		if !isPanic {
+			cut, isPanic = strings.CutPrefix(line, "fatal error: ")
+		}
+		if isPanic {
+			line = "it crashed: " + cut
 			if len(line) > 300 {
 				line = line[:300]
 			}
