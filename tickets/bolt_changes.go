@@ -80,7 +80,7 @@ const pruneChunk = 10000
 // deleting entries does not move it.
 func (s *BoltStore) pruneChanges(ctx context.Context, upTo uint64) error {
 	due := false // nothing to drop: no write, no commit
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.view(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bChanges); b != nil {
 			k, _ := b.Cursor().First()
 			due = len(k) == 8 && binary.BigEndian.Uint64(k) <= upTo
