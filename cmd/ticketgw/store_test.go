@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -221,4 +222,103 @@ func TestReadCommandsOnReadOnlyFilesystem(t *testing.T) {
 			t.Errorf("%v on a read-only mount: exit %d %s", args, r.code, r.stderr)
 		}
 	}
+}
+
+// TestServeExitsWhenStoreUnmapped: when bbolt fails to map the file again
+// as it grows (D15: a filesystem remounted read-only left the handle dead,
+// "database isn't correctly mapped", while serve ran on), serve exits
+// non-zero with a clear line so that its supervisor restarts it. The
+// failed remap is real: serve's address-space limit is lowered (prlimit)
+// before a mail that must grow the map.
+func TestServeExitsWhenStoreUnmapped(t *testing.T) {
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	addr := freePort(t)
+	withListener(t, cfg, addr, false)
+	// A collector that keeps the heap near what is live, so that serve's
+	// own allocations fit in the room the limit leaves.
+	t.Setenv("GOGC", "10")
+	p := mustStartServe(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	mail := func(i, size int) string {
+		line := strings.Repeat("texto longo ", 6) + "\r\n"
+		return fmt.Sprintf("From: c%d@cliente.com.br\r\nTo: suporte@acme.com.br\r\nMessage-ID: <big-%d@cliente.com.br>\r\nSubject: grande %d\r\n\r\n%s", i, i, i, strings.Repeat(line, size/len(line)))
+	}
+	// Big mails grow the store's map to 64 MB or more. The limit then
+	// leaves less room than the next map needs (at least twice the current
+	// one, which is unmapped first) but nearly as much as that map for Go;
+	// small mails (bbolt copies the values of the commit in hand to the
+	// heap before it remaps) go on until one needs the bigger map.
+	pid := p.cmd.Process.Pid
+	n := 0
+	for ; n < 8 && storeMapBytes(t, pid) < 64<<20; n++ {
+		if _, err := sendOne(ctx, addr, "c@cliente.com.br", mail(n, 12<<20), nil); err != nil {
+			t.Fatalf("mail %d: %v\n%s", n, err, p.log.tail(20))
+		}
+	}
+	mapped := storeMapBytes(t, pid)
+	limit := fmt.Sprint(vmBytes(t, pid) + mapped - 8<<20)
+	if out, err := exec.Command("prlimit", "--pid", fmt.Sprint(pid), "--as="+limit+":"+limit).CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v %s", err, out)
+	}
+	for ; ; n++ {
+		if n > 200 {
+			t.Fatalf("200 mails and the map (%d bytes) never had to grow:\n%s", mapped, p.log.tail(20))
+		}
+		if _, err := sendOne(ctx, addr, "c@cliente.com.br", mail(n, 1<<20), nil); err != nil {
+			break
+		}
+	}
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve still runs on a dead store:\n%s", p.log.tail(20))
+	}
+	var ee *exec.ExitError
+	if !errors.As(p.err, &ee) || ee.ExitCode() != exitSoftware {
+		t.Errorf("serve ended with %v, want exit %d:\n%s", p.err, exitSoftware, p.log.tail(2000))
+	}
+	if log := p.log.tail(40); !strings.Contains(log, "store unusable until serve restarts") || strings.Contains(log, "goroutine ") {
+		t.Errorf("no clear line, or a crash, in serve's log:\n%s", log)
+	}
+}
+
+// storeMapBytes is the size of serve's mapping of its store file.
+func storeMapBytes(t *testing.T, pid int) uint64 {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total uint64
+	for line := range strings.SplitSeq(string(maps), "\n") {
+		if !strings.HasSuffix(line, "/"+storeFile) {
+			continue
+		}
+		var from, to uint64
+		if _, err := fmt.Sscanf(line, "%x-%x", &from, &to); err == nil {
+			total += to - from
+		}
+	}
+	return total
+}
+
+// vmBytes is a process's address space (VmSize) in bytes.
+func vmBytes(t *testing.T, pid int) uint64 {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmSize:"); ok {
+			var kb uint64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d", &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	t.Fatalf("no VmSize for %d", pid)
+	return 0
 }
