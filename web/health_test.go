@@ -196,3 +196,19 @@ func tokenHash() []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }
+
+// TestHealthzDetailsForLoggedInAnalyst: an analyst's session cookie gets
+// the details too; the same browser before login does not.
+func TestHealthzDetailsForLoggedInAnalyst(t *testing.T) {
+	e := newPageEnv(t)
+	b := e.browser()
+	if a := b.get("/healthz"); a.code != 200 || strings.Contains(a.body, "outbox_pending") {
+		t.Fatalf("before login: %d %s", a.code, a.body)
+	}
+	if a := b.login("carla", password); a.code != http.StatusSeeOther {
+		t.Fatalf("login: %d", a.code)
+	}
+	if a := b.get("/healthz"); a.code != 200 || !strings.Contains(a.body, `"outbox_pending":0`) {
+		t.Errorf("logged in: %d %s", a.code, a.body)
+	}
+}
