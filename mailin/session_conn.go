@@ -69,6 +69,8 @@ func sessionConnOf(c net.Conn) *sessionConn {
 		switch t := c.(type) {
 		case *sessionConn:
 			return t
+		case *trackedConn:
+			return t.sessionConn
 		case *tls.Conn:
 			c = t.NetConn()
 		default:
