@@ -196,3 +196,79 @@ func floodConn(from, smtpAddr, webAddr string, isSMTP bool) (c net.Conn, accepte
 	}
 	return c, true, nil
 }
+
+// TestServeSIGTERMFinishesData: SIGTERM while a session is mid-DATA lets
+// it finish (250) before serve closes the store, and the ticket is there
+// after serve exits 0. An idle session is closed at once.
+func TestServeSIGTERMFinishesData(t *testing.T) {
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	addr := freePort(t)
+	withListener(t, cfg, addr, false)
+	cmd := exec.Command(binary, "serve", "-config", cfg)
+	startServeCmd(t, cmd)
+
+	busy, err := dialFrom("127.0.0.1", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busy.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(busy)
+	expect := func(r *bufio.Reader, prefix string) {
+		t.Helper()
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("want %q: %q %v", prefix, line, err)
+			}
+			if len(line) >= 4 && line[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(line, prefix) {
+				t.Fatalf("got %q, want %q", line, prefix)
+			}
+			return
+		}
+	}
+	expect(br, "220 ")
+	for _, step := range [][2]string{{"EHLO c.test", "250 "}, {"MAIL FROM:<c@cliente.com.br>", "250 "},
+		{"RCPT TO:<suporte@acme.com.br>", "250 "}, {"DATA", "354 "}} {
+		io.WriteString(busy, step[0]+"\r\n")
+		expect(br, step[1])
+	}
+	io.WriteString(busy, "From: c@cliente.com.br\r\nTo: suporte@acme.com.br\r\nSubject: mid data at SIGTERM\r\n\r\nfirst half\r\n")
+
+	idle, err := dialFrom("127.0.0.1", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idle.SetDeadline(time.Now().Add(10 * time.Second))
+	ir := bufio.NewReader(idle)
+	expect(ir, "220 ")
+	io.WriteString(idle, "EHLO idle.test\r\n")
+	expect(ir, "250 ")
+
+	exited := make(chan error, 1)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The idle session's 421 says the shutdown has begun.
+	expect(ir, "421 ")
+	io.WriteString(busy, "second half\r\n.\r\n")
+	expect(br, "250 2.0.0 Ok: created ticket=SUP-1000")
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not exit after the message under way")
+	}
+	r := runBinary(t, nil, "tickets", "show", "-config", cfg, "-json", "SUP-1000")
+	if r.code != 0 || !strings.Contains(r.stdout, "mid data at SIGTERM") {
+		t.Fatalf("the ticket finished during shutdown: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
