@@ -3,12 +3,17 @@ package mailin_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/ticketgw/ticketgw/mailin"
 )
@@ -313,5 +318,47 @@ func TestListenerShutdownFinishesData(t *testing.T) {
 	}
 	if n := countTickets(t, st); n != 1 {
 		t.Fatalf("%d tickets, want the one finished during shutdown", n)
+	}
+}
+
+// TestListenerDataRateOverTLS: after STARTTLS the limits still find the
+// connection under tls.Conn: a message that takes longer than the command
+// timeouts but keeps above the rate floor gets in.
+func TestListenerDataRateOverTLS(t *testing.T) {
+	g, _ := newIngester(t, corpusOptions())
+	cert := selfSigned(t)
+	addr := startListener(t, g, mailin.ListenerOptions{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
+		IdleTimeout: 500 * time.Millisecond, Timeout: 500 * time.Millisecond,
+		DataMinRate: 2000, DataGrace: 300 * time.Millisecond, DataIdle: time.Second})
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClientStartTLS(conn, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("c@cliente.com.br", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("suporte@acme.com.br", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, msgText("slow over tls"))
+	line := strings.Repeat("b", 78) + "\r\n"
+	for range 12 {
+		io.WriteString(w, strings.Repeat(line, 20))
+		time.Sleep(100 * time.Millisecond) // the sender's pace: 16 KB/s for 1.2 s
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil || !strings.HasPrefix(resp.StatusText, "2.0.0 Ok: created") {
+		t.Fatalf("slow sender over TLS: %+v %v", resp, err)
 	}
 }
