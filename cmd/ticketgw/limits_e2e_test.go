@@ -142,6 +142,7 @@ trusted_networks = ["127.0.0.1/32"]
 		t.Fatalf("SMTP from the trusted address during the flood: %v", err)
 	}
 	cl.Quit()
+	t.Logf("SMTP message from the trusted address served in %v", time.Since(start).Round(time.Microsecond))
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("SMTP took %v during the flood, want under 1s", d)
 	}
@@ -153,6 +154,7 @@ trusted_networks = ["127.0.0.1/32"]
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	t.Logf("GET /healthz served in %v", time.Since(start).Round(time.Microsecond))
 	if d := time.Since(start); resp.StatusCode != 200 || d > time.Second {
 		t.Errorf("GET /healthz during the flood: %d after %v, want 200 under 1s", resp.StatusCode, d)
 	}
