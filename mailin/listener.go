@@ -8,16 +8,20 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/ticketgw/ticketgw/internal/connlimit"
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
-// ListenerOptions configure the inbound SMTP/LMTP listener.
+// ListenerOptions configure the inbound SMTP/LMTP listener. Zero values
+// take the defaults given.
 type ListenerOptions struct {
 	// LMTP serves LMTP (RFC 2033) instead of SMTP, for Postfix or
 	// Dovecot LMTP delivery: one status per recipient.
@@ -27,31 +31,73 @@ type ListenerOptions struct {
 	MaxMessageBytes int64
 	// MaxRecipients per message (default 50).
 	MaxRecipients int
+	// MaxConns bounds the connections held at once, trusted ones included
+	// (default 1000). A tenth of it (rounded up) is kept for
+	// TrustedNetworks, so that strangers cannot lock the local MTA out.
+	MaxConns int
 	// MaxConnsPerIP bounds concurrent connections from one client
-	// address (default 20).
+	// address, an IPv6 /64, outside TrustedNetworks (default 50: a
+	// Postfix relay opens up to 20 parallel deliveries).
 	MaxConnsPerIP int
-	// CommandsPerSecond bounds the transaction commands (MAIL, RCPT,
-	// DATA, RSET) of one connection, with a burst of twice as many
-	// (default 2000: a local MTA pipelines a lot over one connection).
+	// TrustedNetworks skip MaxConnsPerIP but not MaxConns; nil means
+	// loopback (127.0.0.0/8, ::1/128), an empty list none.
+	TrustedNetworks []netip.Prefix
+	// CommandsPerSecond bounds the commands of one connection, every
+	// command counted (NOOP, RSET, EHLO as much as MAIL), with a burst of
+	// twice as many (default 2000: a local MTA pipelines a lot over one
+	// connection).
 	CommandsPerSecond int
-	// Timeout bounds the wait for each command or data chunk (default 2m).
+	// IdleTimeout bounds the time before MAIL FROM, from the connection's
+	// start or its last message; other commands do not extend it
+	// (default 1m).
+	IdleTimeout time.Duration
+	// Timeout bounds the wait for each command inside a transaction, and
+	// each reply's write (default 5m, RFC 5321 4.5.3.2.7).
 	Timeout time.Duration
+	// Lifetime bounds a connection: no command is read after it; a
+	// message under way finishes (default 30m).
+	Lifetime time.Duration
+	// DataMinRate is the slowest average, in bytes per second, a message's
+	// data may arrive at once DataGrace has passed (default 1024).
+	DataMinRate int64
+	// DataGrace is the time a message's data gets before the rate floor
+	// applies (default 30s).
+	DataGrace time.Duration
+	// DataIdle is the longest pause within a message's data (default 3m,
+	// RFC 5321's data block timeout).
+	DataIdle time.Duration
+	// DataTimeout caps one message's data (default RFC 5321's 10m, or
+	// as long as MaxMessageBytes takes at 16 KiB/s if that is longer:
+	// 27m for 25 MiB).
+	DataTimeout time.Duration
+	// ShutdownTimeout bounds how long a shutdown waits for messages under
+	// way to finish before it closes their connections (default 30s).
+	ShutdownTimeout time.Duration
 	// TLSConfig, when set, offers STARTTLS.
 	TLSConfig *tls.Config
 	Logger    *slog.Logger
 }
+
+// slowSenderRate is the rate a legitimate sender on a poor link may have:
+// the default DataTimeout lets MaxMessageBytes through at this rate.
+const slowSenderRate = 16 << 10
 
 // Listener receives mail by SMTP or LMTP and ingests each message,
 // answering 250 only once it is committed: the sending server keeps what
 // got no 250 and retries, so nothing is lost. It accepts mail only for the
 // support addresses (and their plus forms): never an open relay.
 type Listener struct {
-	g    *Ingester
-	opts ListenerOptions
-	srv  *smtp.Server
+	g       *Ingester
+	opts    ListenerOptions
+	srv     *smtp.Server
+	limiter *connlimit.Limiter
 
-	mu    sync.Mutex
-	perIP map[string]int
+	closing atomic.Bool // shutdown began: no new transaction
+
+	mu      sync.Mutex
+	conns   map[*sessionConn]struct{}
+	stopped bool           // no new message may start: ingests is being waited for
+	ingests sync.WaitGroup // messages inside Data
 }
 
 // NewListener makes a listener that ingests through g.
@@ -65,26 +111,43 @@ func NewListener(g *Ingester, opts ListenerOptions) *Listener {
 	if opts.MaxRecipients <= 0 {
 		opts.MaxRecipients = 50
 	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 1000
+	}
 	if opts.MaxConnsPerIP <= 0 {
-		opts.MaxConnsPerIP = 20
+		opts.MaxConnsPerIP = 50
+	}
+	if opts.TrustedNetworks == nil {
+		opts.TrustedNetworks = connlimit.Loopback()
 	}
 	if opts.CommandsPerSecond <= 0 {
 		opts.CommandsPerSecond = 2000
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 2 * time.Minute
+	setDefault(&opts.IdleTimeout, time.Minute)
+	setDefault(&opts.Timeout, 5*time.Minute)
+	setDefault(&opts.Lifetime, 30*time.Minute)
+	if opts.DataMinRate <= 0 {
+		opts.DataMinRate = 1024
 	}
+	setDefault(&opts.DataGrace, 30*time.Second)
+	setDefault(&opts.DataIdle, 3*time.Minute)
+	setDefault(&opts.DataTimeout, max(10*time.Minute, time.Duration(opts.MaxMessageBytes/slowSenderRate)*time.Second))
+	setDefault(&opts.ShutdownTimeout, 30*time.Second)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Listener{g: g, opts: opts, perIP: map[string]int{}}
+	l := &Listener{g: g, opts: opts, conns: map[*sessionConn]struct{}{}}
+	l.limiter = connlimit.New(connlimit.Options{
+		Max: opts.MaxConns, PerIP: opts.MaxConnsPerIP, Exempt: opts.TrustedNetworks,
+		Reserved: (opts.MaxConns + 9) / 10,
+	})
 	srv := smtp.NewServer(smtp.BackendFunc(l.newSession))
 	srv.LMTP = opts.LMTP
 	srv.Domain = opts.Domain
 	srv.MaxMessageBytes = opts.MaxMessageBytes
 	srv.MaxRecipients = opts.MaxRecipients
-	srv.MaxLineLength = 2000 // RFC 5321 4.5.3.1.6, doubled
-	srv.ReadTimeout = opts.Timeout
+	srv.MaxLineLength = 2000       // RFC 5321 4.5.3.1.6, doubled
+	srv.ReadTimeout = opts.Timeout // sessionConn sets the real deadline of each phase
 	srv.WriteTimeout = opts.Timeout
 	srv.EnableSMTPUTF8 = true
 	srv.TLSConfig = opts.TLSConfig
@@ -93,71 +156,112 @@ func NewListener(g *Ingester, opts ListenerOptions) *Listener {
 	return l
 }
 
-// Serve accepts connections on ln until ctx is done or Close is called,
-// then lets the sessions under way finish their transaction (bounded by
-// the timeout).
-func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
-			defer cancel()
-			if err := l.srv.Shutdown(sctx); err != nil {
-				l.srv.Close()
-			}
-		case <-done:
-		}
-	}()
-	err := l.srv.Serve(&limitListener{Listener: ln, l: l})
-	if errors.Is(err, smtp.ErrServerClosed) || ctx.Err() != nil {
-		return nil
+// setDefault sets *d to def when it is not positive.
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
 	}
-	return err
+}
+
+// Serve accepts connections on ln until ctx is done or Close is called.
+// When ctx is done it stops accepting, closes the sessions waiting for a
+// command outside a transaction, and returns only once the messages under
+// way have been answered (bounded by ShutdownTimeout, after which their
+// connections are closed and the ingests they started are waited for): the
+// caller may close the store as soon as Serve returns.
+func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
+	limited := l.limiter.Listen(ln, "smtp", refuseSMTP, l.opts.Logger)
+	served := make(chan error, 1)
+	go func() { served <- l.srv.Serve(&sessionListener{Listener: limited, l: l}) }()
+	select {
+	case err := <-served:
+		// Close was called (nil), or accepting failed.
+		l.srv.Close()
+		l.waitIngests()
+		if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			return fmt.Errorf("smtp listener: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	l.shutdown()
+	<-served
+	return nil
+}
+
+// shutdown lets the messages under way finish, then closes what is left.
+func (l *Listener) shutdown() {
+	l.closing.Store(true)
+	l.mu.Lock()
+	for c := range l.conns {
+		c.closeIfIdle()
+	}
+	l.mu.Unlock()
+	sctx, cancel := context.WithTimeout(context.Background(), l.opts.ShutdownTimeout)
+	defer cancel()
+	if err := l.srv.Shutdown(sctx); err != nil {
+		l.mu.Lock()
+		busy := len(l.conns)
+		l.mu.Unlock()
+		l.opts.Logger.Warn("smtp sessions still open at the shutdown timeout: closing them", "sessions", busy, "timeout", l.opts.ShutdownTimeout.String())
+		l.srv.Close()
+	}
+	l.waitIngests()
+}
+
+// waitIngests waits for the messages inside Data, after which none starts.
+func (l *Listener) waitIngests() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	l.ingests.Wait()
 }
 
 // Close stops the listener at once.
 func (l *Listener) Close() error { return l.srv.Close() }
 
-// limitListener refuses a client that already has MaxConnsPerIP
-// connections open, with a 421, before any session is made.
-type limitListener struct {
+// refuseSMTP answers a connection over the caps, before any session.
+func refuseSMTP(c net.Conn, err error) {
+	msg := "421 4.7.0 Too many connections, try again later\r\n"
+	if errors.Is(err, connlimit.ErrPerIP) {
+		msg = "421 4.7.0 Too many connections from your address, try again later\r\n"
+	}
+	_, _ = io.WriteString(c, msg)
+}
+
+// sessionListener wraps each admitted connection in a sessionConn and
+// keeps track of it for shutdown.
+type sessionListener struct {
 	net.Listener
 	l *Listener
 }
 
-func (ll *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := ll.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		ip := hostOf(c.RemoteAddr())
-		l := ll.l
-		l.mu.Lock()
-		over := l.perIP[ip] >= l.opts.MaxConnsPerIP
-		if !over {
-			l.perIP[ip]++
-		}
-		l.mu.Unlock()
-		if over {
-			_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-			_, _ = io.WriteString(c, "421 4.7.0 Too many connections from your address, try again later\r\n")
-			c.Close()
-			l.opts.Logger.Warn("smtp connection refused", "client", ip, "reason", "too many connections")
-			continue
-		}
-		return &countedConn{Conn: c, release: func() { l.release(ip) }}, nil
+func (sl *sessionListener) Accept() (net.Conn, error) {
+	c, err := sl.Listener.Accept()
+	if err != nil {
+		return nil, err
 	}
+	sc := newSessionConn(c, sl.l)
+	sl.l.mu.Lock()
+	sl.l.conns[sc] = struct{}{}
+	sl.l.mu.Unlock()
+	return &trackedConn{sessionConn: sc}, nil
 }
 
-func (l *Listener) release(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.perIP[ip]--; l.perIP[ip] <= 0 {
-		delete(l.perIP, ip)
-	}
+// trackedConn forgets its sessionConn when closed.
+type trackedConn struct {
+	*sessionConn
+	once sync.Once
+}
+
+func (t *trackedConn) Close() error {
+	t.once.Do(func() {
+		l := t.sessionConn.l
+		l.mu.Lock()
+		delete(l.conns, t.sessionConn)
+		l.mu.Unlock()
+	})
+	return t.sessionConn.Close()
 }
 
 func hostOf(a net.Addr) string {
@@ -168,76 +272,89 @@ func hostOf(a net.Addr) string {
 	return host
 }
 
-// countedConn gives its place back once, when closed.
-type countedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *countedConn) Close() error {
-	c.once.Do(c.release)
-	return c.Conn.Close()
-}
-
 func (l *Listener) newSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{l: l, client: hostOf(c.Conn().RemoteAddr()), bucket: float64(2 * l.opts.CommandsPerSecond), last: time.Now()}, nil
+	s := &session{l: l, client: hostOf(c.Conn().RemoteAddr()), conn: sessionConnOf(c.Conn())}
+	return timedSession{s}, nil
 }
 
 // session is one SMTP/LMTP connection.
 type session struct {
 	l      *Listener
 	client string
+	conn   *sessionConn // its limits; nil only for a connection not from Serve
 	from   string
 	null   bool // MAIL FROM:<>
 	rcpts  []string
-
-	bucket float64 // command tokens left
-	last   time.Time
 }
 
 var (
 	errNoSuchUser    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here: this server only takes mail for its support addresses"}
 	errTempFail      = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure storing the message, try again later"}
-	errTooFast       = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many commands, slow down"}
 	errShuttingDown  = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
 	errNotRecipients = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	errDataTimeout   = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message not received in full (timed out or connection lost), try again later"}
 )
 
-// allow takes a token for one command: a client that goes faster than
-// CommandsPerSecond (past a burst) is told to slow down.
-func (s *session) allow() error {
-	now := time.Now()
-	rate := float64(s.l.opts.CommandsPerSecond)
-	s.bucket = min(s.bucket+now.Sub(s.last).Seconds()*rate, 2*rate)
-	s.last = now
-	if s.bucket < 1 {
-		s.l.opts.Logger.Warn("smtp command rate exceeded", "client", s.client)
-		return errTooFast
+// allow is the transaction commands' say on the command budget. The budget
+// itself is spent per command line by sessionConn, so that NOOP, RSET and
+// EHLO count as much as MAIL; nothing is left to check here.
+func (s *session) allow() error { return nil }
+
+// dataReadError answers a message whose data could not be read in full. A
+// line over the limit is refused for good (554); a timeout or a broken
+// connection is temporary (451 4.4.2), never 554, so that the sender keeps
+// the message and retries instead of bouncing it.
+func dataReadError(err error) error {
+	if errors.Is(err, smtp.ErrTooLongLine) {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: " + err.Error()}
 	}
-	s.bucket--
-	return nil
+	return errDataTimeout
+}
+
+// timedSession tells the connection when a message's data starts and ends
+// (the data deadline moves with the bytes, the idle clock restarts after a
+// message), and lets a shutdown wait for the messages under way.
+type timedSession struct{ *session }
+
+func (t timedSession) Data(r io.Reader) error {
+	l := t.l
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return errShuttingDown
+	}
+	l.ingests.Add(1)
+	l.mu.Unlock()
+	defer l.ingests.Done()
+	if c := t.conn; c != nil {
+		c.beginData()
+		defer c.endData()
+	}
+	return t.session.Data(r)
 }
 
 func (s *session) Reset() {
 	s.from, s.null, s.rcpts = "", false, nil
+	if s.conn != nil {
+		s.conn.endTransaction()
+	}
 }
 
 func (s *session) Logout() error { return nil }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if err := s.allow(); err != nil {
-		return err
+	if s.l.closing.Load() {
+		return errShuttingDown
 	}
 	s.Reset()
 	s.from, s.null = from, from == ""
+	if s.conn != nil {
+		s.conn.beginTransaction()
+	}
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err := s.allow(); err != nil {
-		return err
-	}
 	if _, ok := s.l.g.opts.lookup(to); !ok {
 		s.l.opts.Logger.Info("smtp recipient refused", "client", s.client, "rcpt", to)
 		return errNoSuchUser
@@ -261,8 +378,7 @@ func (s *session) Data(r io.Reader) error {
 		if errors.As(err, &se) {
 			return se // too large: 552 5.3.4
 		}
-		// A line over the limit, or the client went away.
-		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: " + err.Error()}
+		return dataReadError(err)
 	}
 	env := Envelope{Source: "smtp", Recipient: s.rcpts[0], Recipients: s.rcpts, MailFrom: s.from, NullSender: s.null}
 	if s.l.opts.LMTP {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -219,7 +220,8 @@ func TestListenerNullSenderNeverAnswered(t *testing.T) {
 
 func TestListenerLimits(t *testing.T) {
 	g, _ := newIngester(t, corpusOptions())
-	addr := startListener(t, g, mailin.ListenerOptions{MaxConnsPerIP: 2, CommandsPerSecond: 5, MaxRecipients: 3})
+	addr := startListener(t, g, mailin.ListenerOptions{MaxConnsPerIP: 2, CommandsPerSecond: 5, MaxRecipients: 3,
+		TrustedNetworks: []netip.Prefix{}})
 	c1, c2 := dial(t, addr, false), dial(t, addr, false)
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

@@ -49,6 +49,12 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
+	trusted, err := smtpTrusted(cfg.SMTP)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitConfig
+	}
+	raiseFileLimit(cfg, log)
 	st, code := e.openStore(cfg, storeServe, log.With("component", "store"))
 	if st == nil {
 		return code
@@ -152,6 +158,10 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			LMTP:            cfg.SMTP.LMTP,
 			Domain:          listenerDomain(cfg),
 			MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			MaxConns:        cfg.SMTP.MaxConnections,
+			MaxConnsPerIP:   cfg.SMTP.MaxConnectionsPerIP,
+			TrustedNetworks: trusted,
+			Lifetime:        cfg.SMTP.SessionLifetime.Duration,
 			TLSConfig:       tlsConfig,
 			Logger:          log.With("component", "smtp"),
 		})
@@ -167,24 +177,23 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	if webLn != nil {
 		wg.Go(func() { keepIndexWarm(ctx, st, log.With("component", "search")) })
-		hs := &http.Server{
-			Handler:           ws,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       2 * time.Minute,
-			WriteTimeout:      2 * time.Minute,
-			IdleTimeout:       2 * time.Minute,
-		}
+		weblog := log.With("component", "web")
+		hs := newHTTPServer(ws, weblog)
+		limited := limitWeb(webLn, cfg.Web, webExempt(), weblog)
 		wg.Go(func() {
-			if err := hs.Serve(webLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("web server stopped", "error", err)
 				stop()
 			}
 		})
 		wg.Go(func() {
 			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			sctx, cancel := context.WithTimeout(context.Background(), webShutdownTimeout)
 			defer cancel()
-			_ = hs.Shutdown(sctx)
+			if err := hs.Shutdown(sctx); err != nil {
+				weblog.Warn("web requests still running at the shutdown timeout: closing them", "timeout", webShutdownTimeout.String())
+				_ = hs.Close()
+			}
 		})
 	}
 	warnNoAnalyst(ctx, st, log)

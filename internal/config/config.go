@@ -85,6 +85,20 @@ type SMTP struct {
 	// TLSCert and TLSKey are PEM files; when both are set STARTTLS is offered.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// MaxConnections bounds the connections held at once, trusted ones
+	// included; a tenth of it is kept for TrustedNetworks, so that a flood
+	// of strangers cannot lock the local MTA out.
+	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP bounds the connections of one client address
+	// (an IPv6 /64) outside TrustedNetworks. A Postfix relay opens up to
+	// 20 parallel deliveries by default.
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// TrustedNetworks (CIDR) skip the per-IP cap but not MaxConnections:
+	// the local MTA delivers everybody's mail from one address.
+	TrustedNetworks []string `toml:"trusted_networks"`
+	// SessionLifetime bounds one connection: no new command is read after
+	// it (a message under way finishes), so no client holds a slot for ever.
+	SessionLifetime Duration `toml:"session_lifetime"`
 }
 
 // IMAP configures one polled mailbox, the pull path for hosted mail where
@@ -145,6 +159,12 @@ type Outbound struct {
 type Web struct {
 	// Listen is host:port; "" disables the web interface.
 	Listen string `toml:"listen"`
+	// MaxConnections bounds the connections held at once; a tenth of it
+	// is kept for loopback (a reverse proxy on the same machine).
+	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP bounds the connections of one client address
+	// (an IPv6 /64); loopback is exempt.
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // Attachments is the inbound attachment policy; attachments outside it are
@@ -273,6 +293,7 @@ func (c *Config) Clone() *Config {
 	d := *c
 	d.Addresses = slices.Clone(c.Addresses)
 	d.IMAP = slices.Clone(c.IMAP)
+	d.SMTP.TrustedNetworks = slices.Clone(c.SMTP.TrustedNetworks)
 	d.Attachments.Allowed = slices.Clone(c.Attachments.Allowed)
 	return &d
 }

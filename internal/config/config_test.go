@@ -69,10 +69,11 @@ func TestDefault(t *testing.T) {
 		FirstTicketNumber: 1000,
 		Senders:           "anyone",
 		Addresses:         []Address{{Email: "support@localhost", Department: "Support", Type: "support"}},
-		SMTP:              SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400},
+		SMTP: SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400, MaxConnections: 1000, MaxConnectionsPerIP: 50,
+			TrustedNetworks: []string{"127.0.0.0/8", "::1/128"}, SessionLifetime: Duration{30 * time.Minute}},
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
 			Timeout: Duration{time.Minute}, LoopLimit: 10, LoopWindow: Duration{3 * time.Hour}},
-		Web: Web{Listen: "127.0.0.1:8080"},
+		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
@@ -159,6 +160,16 @@ func TestOverlay(t *testing.T) {
 		}
 		if c.Attachments.MaxBytes != 8388608 {
 			t.Errorf("max_bytes = %d, want the default", c.Attachments.MaxBytes)
+		}
+	})
+	t.Run("trusted networks replace the default list", func(t *testing.T) {
+		c := mustLoad(t, "[smtp]\ntrusted_networks = [\"10.0.0.5/32\"]\n")
+		if want := []string{"10.0.0.5/32"}; !reflect.DeepEqual(c.SMTP.TrustedNetworks, want) {
+			t.Errorf("trusted_networks = %q, want %q", c.SMTP.TrustedNetworks, want)
+		}
+		c = mustLoad(t, "[smtp]\ntrusted_networks = []\n")
+		if c.SMTP.TrustedNetworks == nil || len(c.SMTP.TrustedNetworks) != 0 {
+			t.Errorf("trusted_networks = %#v, want empty", c.SMTP.TrustedNetworks)
 		}
 	})
 	t.Run("empty allowed list is kept empty", func(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/ticketgw/ticketgw/internal/connlimit"
 )
 
 // Error is one validation problem. Key names the offending key the way an
@@ -33,6 +35,8 @@ func (e *Error) Error() string {
 const (
 	maxMessageBytesLimit = 1 << 30 // 1 GiB
 	minPollInterval      = time.Second
+	minSessionLifetime   = time.Minute
+	maxConnectionsLimit  = 1 << 20
 )
 
 var prefixRE = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,9}$`)
@@ -49,7 +53,7 @@ func (c *Config) Validate() error {
 	v.smtp(c.SMTP)
 	v.imap(c.IMAP)
 	v.outbound(c.Outbound)
-	v.listen("web.listen", c.Web.Listen)
+	v.web(c.Web)
 	v.attachments(c.Attachments)
 	return errors.Join(v.errs...)
 }
@@ -174,6 +178,32 @@ func (v *validator) smtp(s SMTP) {
 	case s.TLSCert != "":
 		v.file("smtp.tls_cert", s.TLSCert)
 		v.file("smtp.tls_key", s.TLSKey)
+	}
+	v.connections("smtp", s.MaxConnections, s.MaxConnectionsPerIP)
+	for i, n := range s.TrustedNetworks {
+		if _, err := connlimit.ParsePrefix(n); err != nil {
+			v.add(fmt.Sprintf("smtp.trusted_networks[%d]", i), "%v", err)
+		}
+	}
+	if s.SessionLifetime.Duration < minSessionLifetime {
+		v.add("smtp.session_lifetime", "%q must be at least %s", s.SessionLifetime.Duration.String(), minSessionLifetime)
+	}
+}
+
+func (v *validator) web(w Web) {
+	v.listen("web.listen", w.Listen)
+	v.connections("web", w.MaxConnections, w.MaxConnectionsPerIP)
+}
+
+// connections checks a listener's connection caps: both at least 1 and
+// no more than maxConnectionsLimit, which no file-descriptor limit could
+// back.
+func (v *validator) connections(table string, total, perIP int) {
+	if total < 1 || total > maxConnectionsLimit {
+		v.add(table+".max_connections", "must be from 1 to %d", maxConnectionsLimit)
+	}
+	if perIP < 1 || perIP > maxConnectionsLimit {
+		v.add(table+".max_connections_per_ip", "must be from 1 to %d", maxConnectionsLimit)
 	}
 }
 

@@ -92,6 +92,10 @@ func TestValidationErrors(t *testing.T) {
 		{"smtp key only", "[smtp]\ntls_key = \"{dir}/key.pem\"", `smtp.tls_cert: must be set when smtp.tls_key is set`},
 		{"smtp cert missing", "[smtp]\ntls_cert = \"{dir}/none.pem\"\ntls_key = \"{dir}/ticketgw.toml\"", `smtp.tls_cert: stat `},
 		{"smtp key is dir", "[smtp]\ntls_cert = \"{dir}/ticketgw.toml\"\ntls_key = \"{dir}\"", `smtp.tls_key: `},
+		{"smtp max connections zero", "[smtp]\nmax_connections = 0", `smtp.max_connections: must be from 1 to 1048576`},
+		{"smtp per ip zero", "[smtp]\nmax_connections_per_ip = 0", `smtp.max_connections_per_ip: must be from 1 to 1048576`},
+		{"smtp trusted bad", "[smtp]\ntrusted_networks = [\"127.0.0.0/8\", \"localhost\"]", `smtp.trusted_networks[1]: "localhost" is not a network like 127.0.0.0/8`},
+		{"smtp lifetime short", "[smtp]\nsession_lifetime = \"10s\"", `smtp.session_lifetime: "10s" must be at least 1m0s`},
 
 		// imap
 		{"imap server empty", imapWith("server", `server = ""`), `imap[0].server: must be set as host:port`},
@@ -125,6 +129,8 @@ func TestValidationErrors(t *testing.T) {
 
 		// web
 		{"web listen", "[web]\nlisten = \"8080\"", `web.listen: "8080" is not host:port`},
+		{"web max connections huge", "[web]\nmax_connections = 2000000", `web.max_connections: must be from 1 to 1048576`},
+		{"web per ip negative", "[web]\nmax_connections_per_ip = -1", `web.max_connections_per_ip: must be from 1 to 1048576`},
 
 		// attachments
 		{"attachments max zero", "[attachments]\nmax_bytes = 0", `attachments.max_bytes: must be greater than 0`},

@@ -32,6 +32,9 @@ func (c *Config) WriteTOML(w io.Writer) error {
 	if len(out.IMAP) == 0 {
 		out.IMAP = nil
 	}
+	if out.SMTP.TrustedNetworks == nil {
+		out.SMTP.TrustedNetworks = []string{}
+	}
 	if out.Attachments.Allowed == nil {
 		out.Attachments.Allowed = []string{}
 	}
