@@ -36,6 +36,9 @@ type ListenerOptions struct {
 	CommandsPerSecond int
 	// Timeout bounds the wait for each command or data chunk (default 2m).
 	Timeout time.Duration
+	// BudgetWait bounds the wait of a received message for the ingest
+	// memory budget (default Timeout); past it the answer is 451 4.3.1.
+	BudgetWait time.Duration
 	// TLSConfig, when set, offers STARTTLS.
 	TLSConfig *tls.Config
 	Logger    *slog.Logger
@@ -73,6 +76,9 @@ func NewListener(g *Ingester, opts ListenerOptions) *Listener {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
+	}
+	if opts.BudgetWait <= 0 {
+		opts.BudgetWait = opts.Timeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -199,6 +205,7 @@ type session struct {
 var (
 	errNoSuchUser    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here: this server only takes mail for its support addresses"}
 	errTempFail      = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure storing the message, try again later"}
+	errBusy          = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Too much mail in progress, try again later"}
 	errTooFast       = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many commands, slow down"}
 	errShuttingDown  = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
 	errNotRecipients = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
@@ -255,25 +262,27 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNotRecipients
 	}
-	raw, err := io.ReadAll(r)
+	sp, err := s.l.g.ReadSpool(r)
 	if err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se // too large: 552 5.3.4
 		}
+		if errors.Is(err, ErrSpool) {
+			s.l.opts.Logger.Error("smtp: cannot spool a large message", "client", s.client, "error", err)
+			return errTempFail
+		}
 		// A line over the limit, or the client went away.
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: " + err.Error()}
 	}
+	defer sp.Close()
 	env := Envelope{Source: "smtp", Recipient: s.rcpts[0], Recipients: s.rcpts, MailFrom: s.from, NullSender: s.null}
 	if s.l.opts.LMTP {
 		env.Source = "lmtp"
 	}
-	res, err := s.l.g.Ingest(context.Background(), raw, env)
+	res, err := s.ingest(sp, env)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return errShuttingDown
-		}
-		return errTempFail
+		return err
 	}
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: res.Reply()}
 }

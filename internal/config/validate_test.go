@@ -127,6 +127,9 @@ func TestValidationErrors(t *testing.T) {
 		{"web listen", "[web]\nlisten = \"8080\"", `web.listen: "8080" is not host:port`},
 
 		// attachments
+		{"memory budget small", "[memory]\nbudget_bytes = 1000", `memory.budget_bytes: must be at least 16777216 (16 MiB)`},
+		{"memory in flight zero", "[memory]\nmax_in_flight = 0", `memory.max_in_flight: must be at least 1`},
+		{"memory wait short", "[memory]\nwait = \"10ms\"", `memory.wait: must be at least 1s`},
 		{"attachments max zero", "[attachments]\nmax_bytes = 0", `attachments.max_bytes: must be greater than 0`},
 		{"attachments max negative", "[attachments]\nmax_bytes = -5", `attachments.max_bytes: must be greater than 0`},
 		{"attachments allowed empty entry", "[attachments]\nallowed = [\"pdf\", \".\"]", `attachments.allowed[1]: must not be empty`},
