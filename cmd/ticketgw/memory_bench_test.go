@@ -103,10 +103,11 @@ listen = %q
 		b.Fatalf("%v\n%s", err, p.log.tail(20))
 	}
 	smtpTime := time.Since(start)
-	hwm, anon := mem.peak(b)
+	hwm, anon, file := mem.peak(b)
 	b.ReportMetric(float64(size)/1e6, "MB/msg")
 	b.ReportMetric(hwm/1e6, "smtp-VmHWM-MB")
 	b.ReportMetric(anon/1e6, "smtp-RssAnon-MB")
+	b.ReportMetric(file/1e6, "smtp-RssFile-MB")
 	b.ReportMetric(smtpTime.Seconds(), "smtp-s")
 
 	// Phase 2: 8 concurrent customer-page replies of 10×8 MB.
@@ -130,9 +131,10 @@ listen = %q
 		b.Fatalf("%v\n%s", err, p.log.tail(20))
 	}
 	uploadTime := time.Since(start)
-	hwm, anon = mem.peak(b)
+	hwm, anon, file = mem.peak(b)
 	b.ReportMetric(hwm/1e6, "upload-VmHWM-MB")
 	b.ReportMetric(anon/1e6, "upload-RssAnon-MB")
+	b.ReportMetric(file/1e6, "upload-RssFile-MB")
 	b.ReportMetric(uploadTime.Seconds(), "upload-s")
 }
 
@@ -290,6 +292,7 @@ type memSampler struct {
 	pid  int
 	mu   sync.Mutex
 	anon float64 // peak RssAnon since reset, bytes
+	file float64 // peak RssFile since reset, bytes
 }
 
 func (m *memSampler) run() (stop func()) {
@@ -305,9 +308,11 @@ func (m *memSampler) run() (stop func()) {
 				return
 			case <-t.C:
 			}
-			if v, err := procStatus(m.pid, "RssAnon"); err == nil {
+			v, err := procStatus(m.pid, "RssAnon")
+			f, ferr := procStatus(m.pid, "RssFile")
+			if err == nil && ferr == nil {
 				m.mu.Lock()
-				m.anon = max(m.anon, v)
+				m.anon, m.file = max(m.anon, v), max(m.file, f)
 				m.mu.Unlock()
 			}
 		}
@@ -322,12 +327,13 @@ func (m *memSampler) reset(b *testing.B) {
 		b.Fatalf("reset peak RSS: %v", err)
 	}
 	m.mu.Lock()
-	m.anon = 0
+	m.anon, m.file = 0, 0
 	m.mu.Unlock()
 }
 
-// peak is the phase's VmHWM and sampled peak RssAnon, in bytes.
-func (m *memSampler) peak(b *testing.B) (hwm, anon float64) {
+// peak is the phase's VmHWM and sampled peaks of RssAnon and RssFile, in
+// bytes.
+func (m *memSampler) peak(b *testing.B) (hwm, anon, file float64) {
 	hwm, err := procStatus(m.pid, "VmHWM")
 	if err != nil {
 		b.Fatal(err)
@@ -339,7 +345,7 @@ func (m *memSampler) peak(b *testing.B) (hwm, anon float64) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return hwm, m.anon
+	return hwm, m.anon, m.file
 }
 
 // procStatus reads one "Name: N kB" line of /proc/PID/status, in bytes.
