@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/ticketgw/ticketgw/internal/budget"
 	"github.com/ticketgw/ticketgw/internal/config"
@@ -22,3 +24,17 @@ func memoryBudget(cfg *config.Config) (*budget.Budget, error) {
 // they wait for the budget: in data_dir, so on the store's filesystem
 // rather than a small /tmp.
 func spoolDir(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "spool") }
+
+// memoryHeadroom is what serve uses beside the budget: the store's
+// caches, the search index, idle connections.
+const memoryHeadroom = 128 << 20
+
+// limitHeap sets the Go runtime's soft memory limit to the budget plus
+// headroom, unless the operator set GOMEMLIMIT: without it the collector
+// lets the heap grow to twice what is live, so that the garbage of the
+// large jobs admitted by the budget doubled their cost.
+func limitHeap(cfg *config.Config) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.Memory.BudgetBytes + memoryHeadroom)
+	}
+}

@@ -64,6 +64,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	opts.Budget, opts.SpoolDir = mem, spoolDir(cfg)
+	limitHeap(cfg)
 	g, err := mailin.New(st, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
