@@ -71,6 +71,16 @@ func (b *Budget) InUse() (bytes int64, jobs int) {
 	return b.used, b.running
 }
 
+// Waiting is the number of jobs waiting for the budget now.
+func (b *Budget) Waiting() int {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiting.Len()
+}
+
 // Acquire waits until cost bytes and one job slot are free, then takes
 // them; release gives them back (calling it more than once is harmless).
 // A cost above the whole budget is clamped to it: such a job runs alone

@@ -148,9 +148,7 @@ func TestNewRefusesNonsense(t *testing.T) {
 func waitQueued(t *testing.T, b *Budget, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		b.mu.Lock()
-		l := b.waiting.Len()
-		b.mu.Unlock()
+		l := b.Waiting()
 		if l >= n {
 			return
 		}
@@ -158,5 +156,56 @@ func waitQueued(t *testing.T, b *Budget, n int) {
 			t.Fatalf("%d waiting, want %d", l, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestSlotsCap: jobs beyond the count wait even when bytes are left.
+func TestSlotsCap(t *testing.T) {
+	b, _ := New(1000, 3)
+	for range 3 {
+		if _, err := b.Acquire(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := b.Acquire(ctx, 1); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a fourth job with three slots: %v, want ErrBusy", err)
+	}
+}
+
+// TestTimedOutHeadLetsOthersIn: when the job at the head of the queue
+// gives up, the ones behind it that fit are admitted at once.
+func TestTimedOutHeadLetsOthersIn(t *testing.T) {
+	b, _ := New(100, 10)
+	hold, _ := b.Acquire(context.Background(), 60)
+	defer hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	headDone := make(chan error)
+	go func() {
+		_, err := b.Acquire(ctx, 50)
+		headDone <- err
+	}()
+	waitQueued(t, b, 1)
+	behind := make(chan error)
+	go func() {
+		release, err := b.Acquire(context.Background(), 30)
+		if err == nil {
+			release()
+		}
+		behind <- err
+	}()
+	waitQueued(t, b, 2)
+	cancel()
+	if err := <-headDone; !errors.Is(err, ErrBusy) {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-behind:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job behind a head that gave up was not admitted")
 	}
 }
