@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,24 +52,25 @@ func (s *Spool) Close() error {
 // a failure of the temporary file wraps ErrSpool.
 func (g *Ingester) ReadSpool(r io.Reader) (*Spool, error) {
 	limit := g.opts.SpoolAbove
-	buf := bytes.NewBuffer(make([]byte, 0, min(limit, 64<<10)))
-	n, err := io.Copy(buf, io.LimitReader(r, limit+1))
+	// As io.ReadAll did before: a small message costs what it weighs.
+	head, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
+	n := int64(len(head))
 	if n <= limit {
-		return &Spool{mem: buf.Bytes(), size: n}, nil
+		return &Spool{mem: head, size: n}, nil
 	}
 	f, err := g.spoolFile()
 	if err != nil {
 		return nil, err
 	}
 	sp := &Spool{f: f}
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(head); err != nil {
 		sp.Close()
 		return nil, fmt.Errorf("%w: write %s: %w", ErrSpool, f.Name(), err)
 	}
-	buf = nil
+	head = nil
 	more, err := io.Copy(f, r)
 	if err != nil {
 		sp.Close()
