@@ -49,8 +49,7 @@ func bigMail(i, pdfs, pdfBytes int) (raw []byte, files [][]byte) {
 
 // BenchmarkIngestMemory ingests the audit's 22 MB message and reports the
 // bytes allocated per byte of mail (alloc-x): with -memprofile it shows
-// where a large message is copied. DefaultCostFactor is set from its
-// peak-heap-x (the live heap's growth at its highest, sampled).
+// where a large message is copied. DefaultCostFactor is set from it.
 func BenchmarkIngestMemory(b *testing.B) {
 	g, _ := newIngester(b, corpusOptions())
 	var msgs [][]byte
