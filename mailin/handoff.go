@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ticketgw/ticketgw/internal/budget"
 )
 
 // The hand-off protocol carries one message from `ticketgw deliver` to the
@@ -54,6 +56,10 @@ type HandoffOptions struct {
 	// Timeout bounds the reading of a request and the writing of its
 	// answer (default 2m).
 	Timeout time.Duration
+	// BudgetWait bounds the wait of a received message for the ingest
+	// memory budget (default Timeout); past it the answer is 451 4.3.1
+	// and deliver exits 75, so that the MTA retries.
+	BudgetWait time.Duration
 	// MaxConns bounds the requests handled at once, each of which holds
 	// its message in memory (default 32); more wait to be accepted.
 	MaxConns int
@@ -74,6 +80,9 @@ func NewHandoff(g *Ingester, opts HandoffOptions) *Handoff {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
+	}
+	if opts.BudgetWait <= 0 {
+		opts.BudgetWait = opts.Timeout
 	}
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 32
@@ -174,17 +183,24 @@ var (
 )
 
 func (h *Handoff) handle(c net.Conn, read func()) {
-	env, raw, herr := h.readRequest(bufio.NewReader(c))
+	env, sp, herr := h.readRequest(bufio.NewReader(c))
 	read()
 	var answer string
 	if herr != nil {
 		h.opts.Logger.Warn("hand-off refused", "code", herr.Code, "error", herr.Text)
 		answer = fmt.Sprintf("%d %s %s\n", herr.Code, herr.Status, herr.Text)
 	} else {
-		res, err := h.g.Ingest(context.Background(), raw, env)
-		if err != nil {
+		defer sp.Close()
+		wait, cancel := context.WithTimeout(context.Background(), h.opts.BudgetWait)
+		res, err := h.g.IngestSpool(wait, sp, env)
+		cancel()
+		switch {
+		case errors.Is(err, budget.ErrBusy):
+			h.opts.Logger.Warn("hand-off deferred", "bytes", sp.Size(), "reason", "memory budget busy")
+			answer = "451 4.3.1 too much mail in progress, try again later\n"
+		case err != nil:
 			answer = "451 4.3.0 temporary failure storing the message, try again later\n"
-		} else {
+		default:
 			line, _ := json.Marshal(res)
 			answer = "250 " + string(line) + "\n"
 		}
@@ -194,7 +210,7 @@ func (h *Handoff) handle(c net.Conn, read func()) {
 }
 
 // readRequest reads one request; a *HandoffError says why it cannot be taken.
-func (h *Handoff) readRequest(r *bufio.Reader) (Envelope, []byte, *HandoffError) {
+func (h *Handoff) readRequest(r *bufio.Reader) (Envelope, *Spool, *HandoffError) {
 	env := Envelope{Source: "deliver"}
 	bad := func(format string, a ...any) *HandoffError {
 		return &HandoffError{Code: 554, Status: "5.5.0", Text: fmt.Sprintf(format, a...)}
@@ -233,14 +249,22 @@ func (h *Handoff) readRequest(r *bufio.Reader) (Envelope, []byte, *HandoffError)
 			if n > h.opts.MaxMessageBytes {
 				return env, nil, &HandoffError{Code: 552, Status: "5.3.4", Text: fmt.Sprintf("message of %d bytes is larger than the limit of %d", n, h.opts.MaxMessageBytes)}
 			}
-			raw := make([]byte, n)
-			if _, err := io.ReadFull(r, raw); err != nil {
+			sp, err := h.g.ReadSpool(io.LimitReader(r, n))
+			if errors.Is(err, ErrSpool) {
+				h.opts.Logger.Error("hand-off: cannot spool a large message", "error", err)
+				return env, nil, &HandoffError{Code: 451, Status: "4.3.0", Text: "temporary failure storing the message, try again later"}
+			}
+			if err == nil && sp.Size() < n {
+				sp.Close()
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
 				return env, nil, readErr(err)
 			}
 			if len(env.Recipients) > 0 {
 				env.Recipient = env.Recipients[0]
 			}
-			return env, raw, nil
+			return env, sp, nil
 		}
 		if n > handoffMaxAddress {
 			return env, nil, bad("field %s of %d bytes is too long", name, n)

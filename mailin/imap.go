@@ -313,8 +313,8 @@ func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.Ma
 		}
 		// Not ctx: a message in hand is committed even during shutdown;
 		// ctx is checked before the next one.
-		if _, err := p.g.Ingest(context.Background(), raw, Envelope{Source: "imap:" + p.opts.Name}); err != nil {
-			ingestErr = fmt.Errorf("ingest: %w", err)
+		if err := p.ingest(ctx, raw); err != nil {
+			ingestErr = err
 			break
 		}
 		done = append(done, buf.UID)

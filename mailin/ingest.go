@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ticketgw/ticketgw/internal/budget"
 	"github.com/ticketgw/ticketgw/mailin/quote"
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -33,7 +34,17 @@ type Options struct {
 	RegisteredOnly bool
 	Attachments    tickets.AttachmentPolicy
 	Limits         Limits
-	Logger         *slog.Logger
+	// Budget bounds the memory of the ingests in flight, shared with the
+	// web's uploads (nil: no bound). Each ingest costs CostFactor times
+	// its size (default DefaultCostFactor).
+	Budget     *budget.Budget
+	CostFactor int
+	// SpoolDir holds the temporary files of messages larger than
+	// SpoolAbove bytes (default DefaultSpoolAbove) while they wait for the
+	// budget; "" is the system's temporary directory.
+	SpoolDir   string
+	SpoolAbove int64
+	Logger     *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -91,6 +102,12 @@ func New(store tickets.Store, opts Options) (*Ingester, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.CostFactor <= 0 {
+		opts.CostFactor = DefaultCostFactor
+	}
+	if opts.SpoolAbove <= 0 {
+		opts.SpoolAbove = DefaultSpoolAbove
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -73,6 +73,9 @@ type ListenerOptions struct {
 	// ShutdownTimeout bounds how long a shutdown waits for messages under
 	// way to finish before it closes their connections (default 30s).
 	ShutdownTimeout time.Duration
+	// BudgetWait bounds the wait of a received message for the ingest
+	// memory budget (default Timeout); past it the answer is 451 4.3.1.
+	BudgetWait time.Duration
 	// TLSConfig, when set, offers STARTTLS.
 	TLSConfig *tls.Config
 	Logger    *slog.Logger
@@ -133,6 +136,7 @@ func NewListener(g *Ingester, opts ListenerOptions) *Listener {
 	setDefault(&opts.DataIdle, 3*time.Minute)
 	setDefault(&opts.DataTimeout, max(10*time.Minute, time.Duration(opts.MaxMessageBytes/slowSenderRate)*time.Second))
 	setDefault(&opts.ShutdownTimeout, 30*time.Second)
+	setDefault(&opts.BudgetWait, opts.Timeout)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -290,6 +294,7 @@ type session struct {
 var (
 	errNoSuchUser    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here: this server only takes mail for its support addresses"}
 	errTempFail      = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure storing the message, try again later"}
+	errBusy          = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Too much mail in progress, try again later"}
 	errShuttingDown  = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
 	errNotRecipients = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 	errDataTimeout   = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message not received in full (timed out or connection lost), try again later"}
@@ -372,24 +377,26 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNotRecipients
 	}
-	raw, err := io.ReadAll(r)
+	sp, err := s.l.g.ReadSpool(r)
 	if err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se // too large: 552 5.3.4
 		}
+		if errors.Is(err, ErrSpool) {
+			s.l.opts.Logger.Error("smtp: cannot spool a large message", "client", s.client, "error", err)
+			return errTempFail
+		}
 		return dataReadError(err)
 	}
+	defer sp.Close()
 	env := Envelope{Source: "smtp", Recipient: s.rcpts[0], Recipients: s.rcpts, MailFrom: s.from, NullSender: s.null}
 	if s.l.opts.LMTP {
 		env.Source = "lmtp"
 	}
-	res, err := s.l.g.Ingest(context.Background(), raw, env)
+	res, err := s.ingest(sp, env)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return errShuttingDown
-		}
-		return errTempFail
+		return err
 	}
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: res.Reply()}
 }

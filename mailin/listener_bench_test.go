@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/ticketgw/ticketgw/internal/budget"
 	"github.com/ticketgw/ticketgw/mailin"
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -37,7 +38,14 @@ func BenchmarkSMTPListener(b *testing.B) {
 	const sessions = 20
 	bare := startBare(b)
 	floor := startFloor(b)
-	g, _ := newIngester(b, corpusOptions())
+	opts := corpusOptions()
+	// serve's defaults: every message passes the memory budget.
+	mem, err := budget.New(256<<20, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Budget = mem
+	g, _ := newIngester(b, opts)
 	gw := startListener(b, g, mailin.ListenerOptions{MaxConnsPerIP: 100})
 	var seq atomic.Int64
 	b.ResetTimer()

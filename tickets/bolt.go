@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -43,11 +44,16 @@ var (
 
 // appendBuckets get keys in increasing order, so their pages are filled
 // almost full instead of split in halves: fewer pages written per email.
-var appendBuckets = [][]byte{bTickets, bMessages, bEvents, bInbound, bRaw, bOutbox, bOutboxDue, bAttachments}
+var appendBuckets = [][]byte{bTickets, bMessages, bEvents, bInbound, bRaw, bOutbox, bOutboxDue, bAttachments, bRawChunks, bAttachmentChunks}
 
 const appendFill = 0.95
 
-var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent, bMailboxes, bAnalysts, bTokens}
+var allBuckets = [][]byte{bMeta, bTickets, bMessages, bEvents, bAttachments, bMsgIDs, bDedupe, bInbound, bRaw, bCustomers, bOutbox, bOutboxDue, bSent, bMailboxes, bAnalysts, bTokens, bRawChunks, bAttachmentChunks}
+
+// initialMmapSize is the address space the store's file is mapped with at
+// open: 1 GiB on 64-bit systems, where it costs nothing until pages are
+// read; bbolt's own default on others.
+const initialMmapSize = (strconv.IntSize / 64) << 30
 
 // Options configure a bbolt store.
 type Options struct {
@@ -149,6 +155,12 @@ func Open(path string, opts Options) (*BoltStore, error) {
 		FreelistType:   bolt.FreelistMapType,
 		ReadOnly:       opts.ReadOnly,
 		OpenFile:       opener.open,
+		// Each time the file outgrows its mapping, bbolt remaps it and
+		// first copies every value the open transaction wrote to the heap
+		// (node.dereference): with large mail that was one more copy of
+		// each message per growth step. Reserving address space (not
+		// memory) up front makes remaps rare.
+		InitialMmapSize: initialMmapSize,
 	}
 	if opts.Verify && !opener.create {
 		if err := verify(path, bopts); err != nil {

@@ -29,8 +29,8 @@ func (t *boltTx) RecordInbound(in *Inbound, raw []byte, dedupeKey string) error 
 		in.ReceivedAt = t.opts.Now().UTC()
 	}
 	if in.RawOf == 0 && raw != nil {
-		if err := t.tx.Bucket(bRaw).Put(u64(id), raw); err != nil {
-			return fmt.Errorf("record raw message: %w", err)
+		if err := t.putRaw(id, raw); err != nil {
+			return err
 		}
 	}
 	if err := t.put(bInbound, u64(id), in); err != nil {
@@ -190,7 +190,7 @@ func (t *boltTx) addMessage(n uint64, m *Message) error {
 		a := &m.Attachments[i]
 		a.ID = m.ID + "." + strconv.Itoa(i+1)
 		a.Size = int64(len(a.Data))
-		if err := t.tx.Bucket(bAttachments).Put([]byte(a.ID), a.Data); err != nil {
+		if err := t.putAttachment(a.ID, a.Data); err != nil {
 			return fmt.Errorf("store attachment %s: %w", a.Filename, err)
 		}
 	}

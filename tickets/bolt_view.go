@@ -225,19 +225,19 @@ func (t *boltTx) Raw(id uint64) ([]byte, error) {
 	if in.RawOf != 0 {
 		id = in.RawOf
 	}
-	v := t.tx.Bucket(bRaw).Get(u64(id))
+	v := t.getRaw(id)
 	if v == nil {
 		return nil, fmt.Errorf("raw message %d: %w", id, ErrNotFound)
 	}
-	return bytes.Clone(v), nil
+	return v, nil
 }
 
 func (t *boltTx) AttachmentData(id string) ([]byte, error) {
-	v := t.tx.Bucket(bAttachments).Get([]byte(id))
+	v := t.getAttachment(id)
 	if v == nil {
 		return nil, fmt.Errorf("attachment %s: %w", id, ErrNotFound)
 	}
-	return bytes.Clone(v), nil
+	return v, nil
 }
 
 func (t *boltTx) Customer(email string) (Customer, bool, error) {

@@ -154,7 +154,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, sess *session,
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(s.opts.Attachments))
-		err = r.ParseMultipartForm(4 << 20)
+		err = s.readMultipart(r) // files streamed to the spool (upload_stream.go)
 	} else {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 		err = r.ParseForm()

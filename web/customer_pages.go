@@ -126,7 +126,14 @@ func (s *Server) customerReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := strings.TrimSpace(postedText(r, "text"))
-	atts, refused, err := s.uploads(r)
+	atts, refused, release, err := s.uploads(r)
+	defer release()
+	if errors.Is(err, errBusy) {
+		s.opts.Logger.Warn("web: upload deferred", "ticket", d.T.Key, "reason", "memory budget busy")
+		d.Draft, d.Error = postedText(r, "text"), "error.busy"
+		s.render(w, http.StatusServiceUnavailable, templates.PageCustomerTicket, d)
+		return
+	}
 	if err != nil {
 		s.internal(w, r, nil, err)
 		return

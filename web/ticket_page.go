@@ -147,7 +147,15 @@ func ticketURL(r *http.Request) string { return "/tickets/" + url.PathEscape(r.P
 // transaction.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *session) {
 	text := strings.TrimSpace(postedText(r, "text"))
-	atts, refused, err := s.uploads(r)
+	atts, refused, release, err := s.uploads(r)
+	defer release()
+	if errors.Is(err, errBusy) {
+		s.opts.Logger.Warn("web: upload deferred", "ticket", r.PathValue("key"), "reason", "memory budget busy")
+		s.showTicket(w, r, sess, http.StatusServiceUnavailable, func(d *ticketData) {
+			d.Draft, d.Error = postedText(r, "text"), "error.busy"
+		})
+		return
+	}
 	if err != nil {
 		s.internal(w, r, sess, err)
 		return

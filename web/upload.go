@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +14,11 @@ import (
 
 // maxUploadFiles caps the files of one reply.
 const maxUploadFiles = 10
+
+// defaultUploadCostFactor is what storing an upload costs in memory, as a
+// multiple of its files' size: the bytes read back from the spool, the
+// store's page buffers at commit, garbage not yet collected.
+const defaultUploadCostFactor = 3
 
 // bodyLimit caps a whole upload: every file at its largest, and the text.
 func bodyLimit(p tickets.AttachmentPolicy) int64 { return maxUploadFiles*p.MaxBytes + 1<<20 }
@@ -31,56 +38,57 @@ func uploadPolicyView(p tickets.AttachmentPolicy) uploadView {
 	return uploadView{Accept: strings.Join(exts, ","), Allowed: p.Allowed, MaxSize: templates.HumanBytes(p.MaxBytes)}
 }
 
-// uploads reads the files of the form's "files" field under the policy. A
-// refused file refuses the whole post (refused names the files and why,
-// in the page's language): the person is there to pick another file,
-// unlike a mail sender, so nothing is stored half.
-func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused string, err error) {
-	if r.MultipartForm == nil {
-		return nil, "", nil
+// errBusy says the memory budget did not admit an upload in time: the
+// page answers 503 and keeps what was typed.
+var errBusy = errors.New("too many uploads in progress")
+
+// uploads reads the files of the form's "files" field (spooled by
+// readMultipart) under the policy. A refused file refuses the whole post
+// (refused names the files and why, in the page's language): the person is
+// there to pick another file, unlike a mail sender, so nothing is stored
+// half. Kept files are admitted by the memory budget before they are read
+// into memory; release gives the budget back once they are stored, and
+// err wraps errBusy when the budget stayed busy.
+func (s *Server) uploads(r *http.Request) (atts []tickets.Attachment, refused string, release func(), err error) {
+	release = func() {}
+	v, ok := s.posted.Load(r)
+	if !ok {
+		return nil, "", release, nil
 	}
 	pol := s.opts.Attachments
 	var why []string
-	files := r.MultipartForm.File["files"]
-	n := 0
-	for _, fh := range files {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // the empty part a browser sends when no file is chosen
+	var total int64
+	for _, pf := range v.(*postedFiles).files {
+		switch {
+		case pf.over:
+			why = append(why, fmt.Sprintf("%s: > %d", pf.name, maxUploadFiles))
+		case pf.why == tickets.RefusedType:
+			why = append(why, pf.name+": "+s.tpl.Label(s.opts.Language, "refused.type"))
+		case pf.why == tickets.RefusedSize:
+			why = append(why, fmt.Sprintf("%s: %s (%s)", pf.name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
+		default:
+			total += pf.size
 		}
-		n++
-		name := tickets.CleanFilename(fh.Filename)
-		if name == "" {
-			name = "file"
-		}
-		if n > maxUploadFiles {
-			why = append(why, fmt.Sprintf("%s: > %d", name, maxUploadFiles))
-			continue
-		}
-		switch pol.Refuses(name, fh.Size) {
-		case tickets.RefusedType:
-			why = append(why, name+": "+s.tpl.Label(s.opts.Language, "refused.type"))
-			continue
-		case tickets.RefusedSize:
-			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
-			continue
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, "", fmt.Errorf("open upload %s: %w", name, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, pol.MaxBytes+1))
-		f.Close()
-		if err != nil {
-			return nil, "", fmt.Errorf("read upload %s: %w", name, err)
-		}
-		if int64(len(data)) > pol.MaxBytes {
-			why = append(why, fmt.Sprintf("%s: %s (%s)", name, s.tpl.Label(s.opts.Language, "refused.size"), templates.HumanBytes(pol.MaxBytes)))
-			continue
-		}
-		atts = append(atts, tickets.Attachment{Filename: name, ContentType: tickets.FileType(name, data), Size: int64(len(data)), Data: data})
 	}
 	if len(why) > 0 {
-		return nil, strings.Join(why, "; "), nil
+		return nil, strings.Join(why, "; "), release, nil
 	}
-	return atts, "", nil
+	if total == 0 && len(v.(*postedFiles).files) == 0 {
+		return nil, "", release, nil
+	}
+	wait, cancel := context.WithTimeout(r.Context(), s.opts.BudgetWait)
+	defer cancel()
+	release, err = s.opts.Budget.Acquire(wait, total*int64(s.opts.UploadCostFactor))
+	if err != nil {
+		return nil, "", func() {}, fmt.Errorf("%w: %w", errBusy, err)
+	}
+	for _, pf := range v.(*postedFiles).files {
+		data := make([]byte, pf.size)
+		if _, err := pf.f.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && pf.size == 0) {
+			release()
+			return nil, "", func() {}, fmt.Errorf("read upload %s back: %w", pf.name, err)
+		}
+		atts = append(atts, tickets.Attachment{Filename: pf.name, ContentType: tickets.FileType(pf.name, data), Size: pf.size, Data: data})
+	}
+	return atts, "", release, nil
 }

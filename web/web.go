@@ -18,8 +18,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ticketgw/ticketgw/internal/budget"
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -50,6 +52,16 @@ type Options struct {
 	// web may not import, so the command wiring the server sets it; nil
 	// leaves held mail to be looked at only.
 	Held HeldMail
+	// Budget bounds the memory of uploads in flight, shared with the
+	// ingests of mail (nil: no bound). An upload costs UploadCostFactor
+	// times its files' size (default 3) and waits for it at most
+	// BudgetWait (default 60s), then the page answers 503.
+	Budget           *budget.Budget
+	UploadCostFactor int
+	BudgetWait       time.Duration
+	// SpoolDir holds uploaded files while a form is read; "" is the
+	// system's temporary directory.
+	SpoolDir string
 	// PageSize is the number of tickets on one page of a list (default 50).
 	PageSize int
 	// SessionIdle ends a login unused for that long (default 12 h);
@@ -87,6 +99,9 @@ type Server struct {
 	// started is when the server was made: a configured mailbox that
 	// never polled is judged from then.
 	started time.Time
+	// posted holds the spooled files of the requests being handled
+	// (*http.Request → *postedFiles), from readMultipart to uploads.
+	posted sync.Map
 }
 
 // New makes the server's handlers.
@@ -108,6 +123,12 @@ func New(store tickets.Store, opts Options) *Server {
 	}
 	if opts.PageSize <= 0 {
 		opts.PageSize = 50
+	}
+	if opts.UploadCostFactor <= 0 {
+		opts.UploadCostFactor = defaultUploadCostFactor
+	}
+	if opts.BudgetWait <= 0 {
+		opts.BudgetWait = time.Minute
 	}
 	if opts.SessionIdle <= 0 {
 		opts.SessionIdle = 12 * time.Hour

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ticketgw/ticketgw/internal/budget"
 	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/mailin"
 	"github.com/ticketgw/ticketgw/templates"
@@ -68,6 +69,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
+	mem, err := memoryBudget(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitConfig
+	}
+	opts.Budget, opts.SpoolDir = mem, spoolDir(cfg)
+	limitHeap(cfg)
 	g, err := mailin.New(st, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
@@ -75,7 +83,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	var ws *web.Server
 	if cfg.Web.Listen != "" {
-		if ws, err = newWebServer(cfg, st, g, log); err != nil {
+		if ws, err = newWebServer(cfg, st, g, mem, log); err != nil {
 			fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 			return exitConfig
 		}
@@ -146,6 +154,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	wg.Go(func() {
 		h := mailin.NewHandoff(g, mailin.HandoffOptions{
 			MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			BudgetWait:      cfg.Memory.Wait.Duration,
 			Logger:          log.With("component", "handoff"),
 		})
 		if err := h.Serve(ctx, handoffLn); err != nil {
@@ -162,6 +171,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			MaxConnsPerIP:   cfg.SMTP.MaxConnectionsPerIP,
 			TrustedNetworks: trusted,
 			Lifetime:        cfg.SMTP.SessionLifetime.Duration,
+			BudgetWait:      cfg.Memory.Wait.Duration,
 			TLSConfig:       tlsConfig,
 			Logger:          log.With("component", "smtp"),
 		})
@@ -222,7 +232,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 // language from the templates (with the operator's overrides, every page
 // rendered once here so that a broken override stops the start), uploads
 // under [attachments], and held mail decided by the ingester.
-func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log *slog.Logger) (*web.Server, error) {
+func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem *budget.Budget, log *slog.Logger) (*web.Server, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return nil, err
@@ -250,6 +260,9 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 		Attachments:   tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
 		Departments:   departments,
 		Held:          heldMail{g},
+		Budget:        mem,
+		BudgetWait:    cfg.Memory.Wait.Duration,
+		SpoolDir:      spoolDir(cfg),
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)

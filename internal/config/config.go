@@ -58,6 +58,8 @@ type Config struct {
 	Web Web `toml:"web"`
 	// Attachments is the inbound attachment policy.
 	Attachments Attachments `toml:"attachments"`
+	// Memory bounds what large messages and uploads in flight may cost.
+	Memory Memory `toml:"memory"`
 }
 
 // Address is one help-desk address. Mail to it opens tickets of Type in
@@ -175,6 +177,22 @@ type Attachments struct {
 	// Allowed lists file extensions, lower-case and without the dot
 	// ("pdf"). Empty means no attachment is kept.
 	Allowed []string `toml:"allowed"`
+}
+
+// Memory is the budget that ingests (SMTP, LMTP, hand-off, IMAP) and web
+// uploads in flight share, so that a burst of large mail cannot take the
+// process to gigabytes: each waits for its cost (a multiple of its size)
+// before it is parsed and stored.
+type Memory struct {
+	// BudgetBytes is the memory the ingests and uploads in flight may
+	// cost together.
+	BudgetBytes int64 `toml:"budget_bytes"`
+	// MaxInFlight caps the ingests and uploads in flight, whatever
+	// their size.
+	MaxInFlight int `toml:"max_in_flight"`
+	// Wait is the longest wait for the budget: past it SMTP answers 451
+	// 4.3.1 and a page 503, and the sender tries again later.
+	Wait Duration `toml:"wait"`
 }
 
 // Values of the enumerated keys, so that code switching on them does not

@@ -55,6 +55,7 @@ func (c *Config) Validate() error {
 	v.outbound(c.Outbound)
 	v.web(c.Web)
 	v.attachments(c.Attachments)
+	v.memory(c.Memory)
 	return errors.Join(v.errs...)
 }
 
@@ -294,6 +295,22 @@ func (v *validator) outbound(o Outbound) {
 		v.add("outbound.loop_window", "must be at least 1m")
 	}
 }
+
+func (v *validator) memory(m Memory) {
+	if m.BudgetBytes < minMemoryBudget {
+		v.add("memory.budget_bytes", "must be at least %d (16 MiB)", minMemoryBudget)
+	}
+	if m.MaxInFlight < 1 {
+		v.add("memory.max_in_flight", "must be at least 1")
+	}
+	if m.Wait.Duration < time.Second {
+		v.add("memory.wait", "must be at least 1s")
+	}
+}
+
+// minMemoryBudget is the smallest memory.budget_bytes: below it a single
+// ordinary message would wait for the whole budget.
+const minMemoryBudget = 16 << 20
 
 func (v *validator) attachments(a Attachments) {
 	if a.MaxBytes <= 0 {

@@ -133,6 +133,9 @@ func TestValidationErrors(t *testing.T) {
 		{"web per ip negative", "[web]\nmax_connections_per_ip = -1", `web.max_connections_per_ip: must be from 1 to 1048576`},
 
 		// attachments
+		{"memory budget small", "[memory]\nbudget_bytes = 1000", `memory.budget_bytes: must be at least 16777216 (16 MiB)`},
+		{"memory in flight zero", "[memory]\nmax_in_flight = 0", `memory.max_in_flight: must be at least 1`},
+		{"memory wait short", "[memory]\nwait = \"10ms\"", `memory.wait: must be at least 1s`},
 		{"attachments max zero", "[attachments]\nmax_bytes = 0", `attachments.max_bytes: must be greater than 0`},
 		{"attachments max negative", "[attachments]\nmax_bytes = -5", `attachments.max_bytes: must be greater than 0`},
 		{"attachments allowed empty entry", "[attachments]\nallowed = [\"pdf\", \".\"]", `attachments.allowed[1]: must not be empty`},
