@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -23,6 +24,11 @@ type relay struct {
 	received []received
 	fail     *smtp.SMTPError // reply to DATA while set
 	failN    int             // how many more DATA commands fail (-1: all)
+	// gotData, when set, is told each time a message's final dot has
+	// arrived, before dataDelay passes and the relay replies: the moment
+	// a client that hangs up loses the reply.
+	gotData   chan struct{}
+	dataDelay time.Duration
 }
 
 type received struct {
@@ -99,6 +105,13 @@ func (s *relaySession) Data(rd io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if s.r.gotData != nil {
+		select {
+		case s.r.gotData <- struct{}{}:
+		default:
+		}
+	}
+	time.Sleep(s.r.dataDelay) // a slow relay: the reply comes this late
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.r.fail != nil && s.r.failN != 0 {
