@@ -71,7 +71,8 @@ func TestDefault(t *testing.T) {
 		Addresses:         []Address{{Email: "support@localhost", Department: "Support", Type: "support"}},
 		SMTP:              SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400},
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
-			Timeout: Duration{time.Minute}, LoopLimit: 10, LoopWindow: Duration{3 * time.Hour}},
+			Timeout: Duration{time.Minute}, GreetingTimeout: Duration{5 * time.Minute}, CommandTimeout: Duration{5 * time.Minute},
+			DataTimeout: Duration{10 * time.Minute}, Connections: 4, LoopLimit: 10, LoopLimitPerDomain: 500, LoopWindow: Duration{3 * time.Hour}},
 		Web: Web{Listen: "127.0.0.1:8080"},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
