@@ -29,6 +29,9 @@ type relay struct {
 	// a client that hangs up loses the reply.
 	gotData   chan struct{}
 	dataDelay time.Duration
+	// maxBytes is the SIZE the relay announces (0: none), set before a
+	// restart.
+	maxBytes int64
 }
 
 type received struct {
@@ -53,6 +56,7 @@ func (r *relay) start(l net.Listener) {
 	r.addr, r.l = l.Addr().String(), l
 	r.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }))
 	r.srv.Domain = "relay.test"
+	r.srv.MaxMessageBytes = r.maxBytes
 	r.srv.AllowInsecureAuth = true
 	go r.srv.Serve(l)
 }
