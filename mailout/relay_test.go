@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -23,6 +24,14 @@ type relay struct {
 	received []received
 	fail     *smtp.SMTPError // reply to DATA while set
 	failN    int             // how many more DATA commands fail (-1: all)
+	// gotData, when set, is told each time a message's final dot has
+	// arrived, before dataDelay passes and the relay replies: the moment
+	// a client that hangs up loses the reply.
+	gotData   chan struct{}
+	dataDelay time.Duration
+	// maxBytes is the SIZE the relay announces (0: none), set before a
+	// restart.
+	maxBytes int64
 }
 
 type received struct {
@@ -47,6 +56,7 @@ func (r *relay) start(l net.Listener) {
 	r.addr, r.l = l.Addr().String(), l
 	r.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }))
 	r.srv.Domain = "relay.test"
+	r.srv.MaxMessageBytes = r.maxBytes
 	r.srv.AllowInsecureAuth = true
 	go r.srv.Serve(l)
 }
@@ -99,6 +109,13 @@ func (s *relaySession) Data(rd io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if s.r.gotData != nil {
+		select {
+		case s.r.gotData <- struct{}{}:
+		default:
+		}
+	}
+	time.Sleep(s.r.dataDelay) // a slow relay: the reply comes this late
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.r.fail != nil && s.r.failN != 0 {

@@ -8,43 +8,97 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
-// Defaults for SMTPTransport's optional fields.
+// Defaults for SMTPTransport's optional fields. The step timeouts are
+// those RFC 5321 4.5.3.2 asks a client to allow: 5 minutes for the
+// greeting and for MAIL and RCPT, 10 minutes for the reply to the end of
+// DATA. A busy relay that answers slowly still gets the mail.
 const (
-	smtpDefaultTimeout   = 60 * time.Second
-	smtpDefaultLocalName = "localhost"
+	smtpDefaultTimeout         = 60 * time.Second
+	smtpDefaultGreetingTimeout = 5 * time.Minute
+	smtpDefaultCommandTimeout  = 5 * time.Minute
+	smtpDefaultDataTimeout     = 10 * time.Minute
+	smtpDefaultLocalName       = "localhost"
 )
 
 // SMTPTransport relays through a smarthost: the usual way to send from a
 // server whose own IP would not be trusted by receiving domains. It opens
-// one connection per message, which is plenty for notification volumes and
-// leaves no idle connection to go stale between sends.
+// one connection per message (the worker runs several at once), which
+// leaves no idle connection to go stale between sends. Every step of the
+// session has its own deadline, so a slow relay is waited for step by step
+// instead of within one budget for the whole.
 type SMTPTransport struct {
-	Addr      string        // host:port
-	TLS       string        // "starttls" | "implicit" | "none"; "" means starttls
-	Username  string        // AUTH when non-empty
-	Password  string        // used only with Username
-	Timeout   time.Duration // bound for connecting (dial, TLS, greeting, EHLO) and for each later command; default 60s
-	LocalName string        // EHLO name; default "localhost"
-	TLSConfig *tls.Config   // nil → ServerName from Addr, system roots; tests pass their own
+	Addr     string // host:port
+	TLS      string // "starttls" | "implicit" | "none"; "" means starttls
+	Username string // AUTH when non-empty
+	Password string // used only with Username
+	// Timeout bounds the connect, the TLS handshake of "implicit", the
+	// DATA command, the writing of each 32 KiB of the message and QUIT;
+	// default 60s.
+	Timeout time.Duration
+	// GreetingTimeout bounds the greeting, EHLO and STARTTLS (each on
+	// its own); default 5m.
+	GreetingTimeout time.Duration
+	// CommandTimeout bounds each of AUTH, MAIL and RCPT; default 5m.
+	CommandTimeout time.Duration
+	// DataTimeout bounds the wait for the reply to the end of the
+	// message; default 10m.
+	DataTimeout time.Duration
+	LocalName   string      // EHLO name; default "localhost"
+	TLSConfig   *tls.Config // nil → ServerName from Addr, system roots; tests pass their own
+
+	// size is the SIZE the relay announced in its last EHLO (0: none).
+	size atomic.Int64
 }
 
-var _ Transport = (*SMTPTransport)(nil)
+var (
+	_ Transport   = (*SMTPTransport)(nil)
+	_ SizeLimiter = (*SMTPTransport)(nil)
+)
+
+// MaxMessageBytes is the SIZE the relay announced in the last session
+// (0 when it announced none or none was opened yet): the worker's default
+// cap for outgoing messages.
+func (t *SMTPTransport) MaxMessageBytes() int64 { return t.size.Load() }
+
+// smtpSteps are the deadlines of one session, defaults filled.
+type smtpSteps struct {
+	connect, greeting, command, data time.Duration
+}
+
+func (t *SMTPTransport) steps() smtpSteps {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	return smtpSteps{
+		connect:  or(t.Timeout, smtpDefaultTimeout),
+		greeting: or(t.GreetingTimeout, smtpDefaultGreetingTimeout),
+		command:  or(t.CommandTimeout, smtpDefaultCommandTimeout),
+		data:     or(t.DataTimeout, smtpDefaultDataTimeout),
+	}
+}
 
 // Send relays msg to the recipients in to, all or nothing: any refused
 // recipient aborts the transaction before DATA, so a retry never delivers
 // twice to the recipients that were accepted. A 5xx reply is returned as
 // (a wrapped) *PermanentError; 4xx replies, network errors, timeouts and
 // TLS errors are transient and wrapped with the relay and the step that
-// failed. With TLS "starttls", a relay that does not offer STARTTLS is an
-// error: credentials and mail never travel in clear when TLS was asked for.
-// Cancelling ctx closes the connection, so Send returns promptly.
+// failed. A message larger than the SIZE the relay announces is not sent:
+// Send returns a *TooLargeError before MAIL. With TLS "starttls", a relay
+// that does not offer STARTTLS is an error: credentials and mail never
+// travel in clear when TLS was asked for. Cancelling ctx closes the
+// connection, so Send returns promptly.
 func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg []byte) error {
 	mode := strings.ToLower(t.TLS)
 	if mode == "" {
@@ -70,10 +124,7 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 	if err != nil {
 		return fmt.Errorf("relay %s: %w", t.Addr, err)
 	}
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = smtpDefaultTimeout
-	}
+	steps := t.steps()
 	localName := t.LocalName
 	if localName == "" {
 		localName = smtpDefaultLocalName
@@ -82,12 +133,12 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 		return fmt.Errorf("relay %s: %w", t.Addr, err)
 	}
 
-	c, conn, err := t.connect(ctx, mode, host, localName, timeout)
+	c, conn, err := t.connect(ctx, mode, host, localName, steps)
 	if err != nil {
 		return err
 	}
-	// Past the connect phase, go-smtp's per-command deadlines bound each
-	// step; closing the connection is what makes ctx cancellation prompt.
+	// Closing the connection is what makes ctx cancellation prompt; each
+	// step below has its own deadline.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	defer c.Close()
@@ -96,11 +147,28 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 		var se *smtp.SMTPError
 		if ctx.Err() == nil && errors.As(err, &se) {
 			// The relay is still talking to us: end the session politely.
+			c.CommandTimeout = steps.connect
 			_ = c.Quit()
 		}
 		return t.classify(ctx, step, err)
 	}
 
+	if ok, param := c.Extension("SIZE"); ok {
+		if n, err := strconv.ParseInt(param, 10, 64); err == nil && n > 0 {
+			t.size.Store(n)
+			if int64(len(msg)) > n {
+				c.CommandTimeout = steps.connect
+				_ = c.Quit()
+				return fmt.Errorf("relay %s: %w", t.Addr, &TooLargeError{Size: int64(len(msg)), Limit: n})
+			}
+		} else {
+			t.size.Store(0)
+		}
+	} else {
+		t.size.Store(0)
+	}
+
+	c.CommandTimeout = steps.command
 	if t.Username != "" {
 		var a sasl.Client
 		switch {
@@ -129,15 +197,17 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 			return fail("rcpt to <"+rcpt+">", err)
 		}
 	}
+	c.CommandTimeout = steps.connect
 	w, err := c.Data()
 	if err != nil {
 		return fail("data", err)
 	}
-	if err := smtpWriteData(conn, w, msg, timeout); err != nil {
+	if err := smtpWriteData(conn, w, msg, steps.connect); err != nil {
 		return fail("data", err)
 	}
+	c.SubmissionTimeout = steps.data
 	if err := w.Close(); err != nil {
-		return fail("data", err)
+		return fail("end of data", err)
 	}
 	// The relay accepted the message: a failing QUIT changes nothing, and
 	// reporting it would make the worker send the message a second time.
@@ -146,73 +216,106 @@ func (t *SMTPTransport) Send(ctx context.Context, from string, to []string, msg 
 }
 
 // connect dials the relay and brings the session to the point where AUTH or
-// MAIL may be sent: TLS per mode, greeting and EHLO. The whole phase is
-// bounded by timeout (go-smtp's STARTTLS helper would otherwise wait its
-// own five-minute default for the greeting). It also returns the TCP
-// connection under the client, which Send closes to abort on ctx.
-func (t *SMTPTransport) connect(ctx context.Context, mode, host, localName string, timeout time.Duration) (*smtp.Client, net.Conn, error) {
-	phaseCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
+// MAIL may be sent: TLS per mode, greeting and EHLO, each step within its
+// own deadline (go-smtp sets one per command from CommandTimeout, the
+// greeting's included). It also returns the TCP connection under the
+// client, which Send closes to abort on ctx.
+func (t *SMTPTransport) connect(ctx context.Context, mode, host, localName string, steps smtpSteps) (*smtp.Client, net.Conn, error) {
 	step := "dial"
 	fail := func(err error) error {
-		if ctx.Err() == nil && phaseCtx.Err() != nil {
-			return fmt.Errorf("relay %s: %s: no reply within %s: %w", t.Addr, step, timeout, os.ErrDeadlineExceeded)
-		}
 		return t.classify(ctx, step, err)
 	}
-
+	dialCtx, cancel := context.WithTimeout(ctx, steps.connect)
+	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(phaseCtx, "tcp", t.Addr)
+	conn, err := d.DialContext(dialCtx, "tcp", t.Addr)
 	if err != nil {
+		if ctx.Err() == nil && dialCtx.Err() != nil {
+			err = fmt.Errorf("no connection within %s: %w", steps.connect, os.ErrDeadlineExceeded)
+		}
 		return nil, nil, fail(err)
 	}
-	stop := context.AfterFunc(phaseCtx, func() { _ = conn.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	abort := func(err error) (*smtp.Client, net.Conn, error) {
+		stop()
+		_ = conn.Close()
+		return nil, nil, fail(err)
+	}
 
 	var c *smtp.Client
 	switch mode {
 	case "implicit":
 		step = "tls handshake"
+		hsCtx, cancel := context.WithTimeout(ctx, steps.connect)
+		defer cancel()
 		tc := tls.Client(conn, t.tlsConfig(host))
-		if err := tc.HandshakeContext(phaseCtx); err != nil {
-			stop()
-			_ = conn.Close()
-			return nil, nil, fail(err)
+		if err := tc.HandshakeContext(hsCtx); err != nil {
+			if ctx.Err() == nil && hsCtx.Err() != nil {
+				err = fmt.Errorf("no handshake within %s: %w", steps.connect, os.ErrDeadlineExceeded)
+			}
+			return abort(err)
 		}
 		c = smtp.NewClient(tc)
 	case "starttls":
-		// Greeting, EHLO, and STARTTLS; fails when STARTTLS is not offered,
-		// before anything but EHLO has been sent.
-		step = "starttls"
-		c, err = smtp.NewClientStartTLS(conn, t.tlsConfig(host))
-		if err != nil {
-			stop()
-			_ = conn.Close()
-			return nil, nil, fail(err)
+		// go-smtp's STARTTLS helper reads the greeting and sends EHLO and
+		// STARTTLS under its own five-minute deadlines; stepConn gives
+		// each of them the greeting timeout instead. Fails when STARTTLS
+		// is not offered, before anything but EHLO has been sent.
+		step = "greeting, ehlo and starttls"
+		sc := &stepConn{Conn: conn}
+		sc.step.Store(int64(steps.greeting))
+		cfg := t.tlsConfig(host)
+		// The handshake happens when EHLO is written after STARTTLS, under
+		// EHLO's deadline; once the relay's certificate is verified, the
+		// reply to EHLO gets a deadline of its own.
+		verify := cfg.VerifyConnection
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if verify != nil {
+				if err := verify(cs); err != nil {
+					return err
+				}
+			}
+			return conn.SetDeadline(time.Now().Add(steps.greeting))
 		}
+		c, err = smtp.NewClientStartTLS(sc, cfg)
+		if err != nil {
+			return abort(err)
+		}
+		sc.step.Store(0)
 	default:
 		c = smtp.NewClient(conn)
 	}
-	c.CommandTimeout = timeout
-	c.SubmissionTimeout = timeout
-
+	c.CommandTimeout = steps.greeting
 	// Greeting (if not read yet) and EHLO; after STARTTLS this is also
-	// where the TLS handshake happens.
-	step = "ehlo"
+	// where the TLS handshake happens, under EHLO's deadline.
+	step = "greeting and ehlo"
 	if mode == "starttls" {
 		step = "tls handshake and ehlo after starttls"
 	}
 	if err := c.Hello(localName); err != nil {
-		stop()
-		_ = c.Close()
-		return nil, nil, fail(err)
+		return abort(err)
 	}
 	if !stop() {
-		// The deadline or ctx closed the connection just as we finished.
+		// ctx closed the connection just as we finished.
 		_ = c.Close()
 		return nil, nil, fail(net.ErrClosed)
 	}
 	return c, conn, nil
+}
+
+// stepConn sets every deadline asked of it to now plus step while step is
+// set, and passes them through unchanged otherwise: the way to give the
+// steps inside go-smtp's STARTTLS helper a deadline of our choosing.
+type stepConn struct {
+	net.Conn
+	step atomic.Int64 // a time.Duration; 0: pass through
+}
+
+func (c *stepConn) SetDeadline(t time.Time) error {
+	if d := time.Duration(c.step.Load()); d > 0 && !t.IsZero() {
+		t = time.Now().Add(d)
+	}
+	return c.Conn.SetDeadline(t)
 }
 
 // smtpDataChunk is how much of the message is written per write deadline.

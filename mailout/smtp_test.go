@@ -576,7 +576,7 @@ func TestSMTPNoGreetingTimesOut(t *testing.T) {
 	for _, mode := range []string{"none", "starttls", "implicit"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			tr := &SMTPTransport{Addr: addr, TLS: mode, Timeout: 500 * time.Millisecond}
+			tr := &SMTPTransport{Addr: addr, TLS: mode, Timeout: 500 * time.Millisecond, GreetingTimeout: 500 * time.Millisecond}
 			start := time.Now()
 			err := tr.Send(sendCtx(t), "suporte@acme.com.br", []string{"maria@cliente.com.br"}, []byte(relayMsg))
 			took := time.Since(start)

@@ -4,15 +4,17 @@
 // entry is marked sent only after the transport accepted it, retried with
 // backoff while the relay is down, and never lost across restarts; a crash
 // between the relay's acceptance and the mark may resend it, always with
-// the same Message-ID.
+// the same Message-ID. Each attempt is written to the store before the
+// message leaves, so a store that cannot write stops the outbox instead of
+// letting it send the same mail again and again.
 package mailout
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/ticketgw/ticketgw/templates"
@@ -40,9 +42,29 @@ type Options struct {
 	AllowedAttachments []string
 	MaxAttachmentBytes int64
 	// LoopLimit automatic messages at most go to one address per
-	// LoopWindow; the rest are suppressed.
-	LoopLimit  int
-	LoopWindow time.Duration
+	// LoopWindow (plus-addresses folded), and LoopLimitPerDomain to all
+	// the addresses of one domain; the rest are suppressed.
+	LoopLimit          int
+	LoopLimitPerDomain int
+	LoopWindow         time.Duration
+	// Connections is how many entries are sent at once, each on its own
+	// relay connection: one slow relay session does not hold the others,
+	// and the outbox keeps up with ingest. Default 4.
+	Connections int
+	// MaxMessageBytes caps a composed message; a larger one goes without
+	// its largest attachments and says they are on the ticket page. 0
+	// means the relay's advertised SIZE when the transport knows one,
+	// else DefaultMaxMessageBytes.
+	MaxMessageBytes int64
+	// ShutdownGrace is how long the sends in hand may still take once
+	// Run's context ends, so that a stop does not cut a relay off before
+	// its reply and send the message again on the next start. Default 60s.
+	ShutdownGrace time.Duration
+	// StoreRetryMin is the first wait after the store failed (cannot
+	// write), doubling up to StoreRetryMax; no mail is sent meanwhile.
+	// Defaults 1s and 2m.
+	StoreRetryMin time.Duration
+	StoreRetryMax time.Duration
 	// RetryMin is the first wait after a transient failure, doubling up
 	// to RetryMax; after GiveUpAfter since the entry was made (or last
 	// retried by an analyst) it fails.
@@ -59,6 +81,14 @@ type Options struct {
 type Worker struct {
 	store tickets.Store
 	opts  Options
+
+	// drainMu makes Drain one at a time: the outcomes below belong to
+	// the one that made them.
+	drainMu sync.Mutex
+	// unrecorded holds the outcomes of attempts whose record failed (the
+	// store could not write), by entry ID: the next Drain writes them
+	// before it sends anything, and never sends them again.
+	unrecorded map[uint64]tickets.OutboxEntry
 }
 
 // NewWorker checks the options and fills defaults.
@@ -74,6 +104,21 @@ func NewWorker(store tickets.Store, opts Options) (*Worker, error) {
 	}
 	if opts.LoopLimit <= 0 {
 		opts.LoopLimit = 10
+	}
+	if opts.LoopLimitPerDomain <= 0 {
+		opts.LoopLimitPerDomain = 500
+	}
+	if opts.Connections <= 0 {
+		opts.Connections = 4
+	}
+	if opts.ShutdownGrace <= 0 {
+		opts.ShutdownGrace = time.Minute
+	}
+	if opts.StoreRetryMin <= 0 {
+		opts.StoreRetryMin = time.Second
+	}
+	if opts.StoreRetryMax < opts.StoreRetryMin {
+		opts.StoreRetryMax = max(2*time.Minute, opts.StoreRetryMin)
 	}
 	if opts.LoopWindow <= 0 {
 		opts.LoopWindow = 3 * time.Hour
@@ -93,7 +138,7 @@ func NewWorker(store tickets.Store, opts Options) (*Worker, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Worker{store: store, opts: opts}, nil
+	return &Worker{store: store, opts: opts, unrecorded: map[uint64]tickets.OutboxEntry{}}, nil
 }
 
 // idlePoll bounds how long the worker sleeps with nothing due, as a
@@ -101,10 +146,15 @@ func NewWorker(store tickets.Store, opts Options) (*Worker, error) {
 const idlePoll = time.Minute
 
 // Run sends due entries until ctx is done: at once when the store signals
-// an enqueue, otherwise when the next retry falls due.
+// an enqueue, otherwise when the next retry falls due. After a store
+// failure it waits StoreRetryMin, doubling to StoreRetryMax while the
+// failures go on, and sends nothing until the store writes again. When ctx
+// ends, the sends in hand finish (within ShutdownGrace) and their outcome
+// is recorded before Run returns, so the caller may close the store then.
 func (w *Worker) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	failures := 0
 	for {
 		next, err := w.Drain(ctx)
 		wait := idlePoll
@@ -112,10 +162,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			w.opts.Logger.Error("outbox", "error", err)
-			wait = 5 * time.Second
+			failures++
+			wait = w.storeBackoff(failures)
+			w.opts.Logger.Error("outbox stopped: the store failed", "error", err, "retry_in", wait)
 		case !next.IsZero():
+			failures = 0
 			wait = min(max(next.Sub(w.opts.Now()), 0), idlePoll)
+		default:
+			failures = 0
 		}
 		timer.Reset(wait)
 		select {
@@ -127,117 +181,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// batch is how many due entries are read at a time.
-const batch = 50
-
-// Drain sends every entry due now and returns when the next one falls due
-// (zero when none is pending).
-func (w *Worker) Drain(ctx context.Context) (time.Time, error) {
-	for {
-		var due []tickets.OutboxEntry
-		var next time.Time
-		err := w.store.View(ctx, func(v tickets.View) error {
-			var err error
-			due, next, err = v.OutboxDue(w.opts.Now(), batch)
-			return err
-		})
-		if err != nil {
-			return time.Time{}, fmt.Errorf("read outbox: %w", err)
-		}
-		if len(due) == 0 {
-			return next, nil
-		}
-		// Every attempt moves its entry out of the due set (sent, failed,
-		// suppressed or rescheduled), so this ends.
-		for _, e := range due {
-			if err := w.attempt(ctx, e); err != nil {
-				return time.Time{}, err
-			}
-		}
+// storeBackoff is the wait after the n-th store failure in a row.
+func (w *Worker) storeBackoff(n int) time.Duration {
+	d := w.opts.StoreRetryMin
+	for i := 1; i < n && d < w.opts.StoreRetryMax; i++ {
+		d *= 2
 	}
-}
-
-// attempt sends one entry and records what happened. It returns an error
-// only when the store failed or ctx ended; a refused message is recorded.
-func (w *Worker) attempt(ctx context.Context, e tickets.OutboxEntry) error {
-	log := w.opts.Logger.With("outbox_id", e.ID, "kind", e.Kind, "ticket", e.Ticket, "message_id", e.MessageID)
-	now := w.opts.Now()
-	var (
-		tk     tickets.Ticket
-		secret []byte
-		sent   int
-		files  [][]byte
-	)
-	err := w.store.View(ctx, func(v tickets.View) error {
-		var err error
-		if secret, err = v.Secret(); err != nil {
-			return err
-		}
-		for _, a := range e.Attachments {
-			data, err := v.AttachmentData(a.ID)
-			if err != nil {
-				return err
-			}
-			files = append(files, data)
-		}
-		if e.Ticket != "" {
-			if tk, err = v.Ticket(e.Ticket); err != nil {
-				return err
-			}
-		}
-		if e.Automatic() {
-			sent, err = v.SentTo(e.To, now.Add(-w.opts.LoopWindow))
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("outbox entry %d: %w", e.ID, err)
-	}
-	if e.Automatic() && sent >= w.opts.LoopLimit {
-		e.State = tickets.OutboxSuppressed
-		e.LastError = fmt.Sprintf("loop budget: %d automatic messages to %s in %v already", sent, e.To, w.opts.LoopWindow)
-		log.Warn("outbox suppressed", "to", e.To, "reason", e.LastError)
-		return w.record(ctx, &e)
-	}
-	msg, err := w.compose(e, tk, secret, files)
-	if err != nil {
-		e.State, e.LastError = tickets.OutboxFailed, err.Error()
-		log.Error("outbox compose failed", "error", err)
-		return w.record(ctx, &e)
-	}
-	err = w.opts.Transport.Send(ctx, e.From, []string{e.To}, msg)
-	if ctx.Err() != nil {
-		// Shutting down: the entry stays as it was and goes out on the
-		// next start.
-		return ctx.Err()
-	}
-	e.Attempts++
-	switch {
-	case err == nil:
-		e.State, e.SentAt, e.LastError = tickets.OutboxSent, w.opts.Now().UTC(), ""
-		log.Info("outbox sent", "to", e.To, "attempts", e.Attempts)
-	case IsPermanent(err):
-		e.State, e.LastError = tickets.OutboxFailed, err.Error()
-		log.Error("outbox refused", "to", e.To, "error", err)
-	case now.Sub(e.Since()) >= w.opts.GiveUpAfter:
-		e.State, e.LastError = tickets.OutboxFailed, fmt.Sprintf("gave up after %v: %v", w.opts.GiveUpAfter, err)
-		log.Error("outbox gave up", "to", e.To, "error", err)
-	default:
-		e.NextAttempt, e.LastError = now.Add(w.backoff(e.Attempts)).UTC(), err.Error()
-		log.Warn("outbox retry", "to", e.To, "attempts", e.Attempts, "next", e.NextAttempt, "error", err)
-	}
-	return w.record(ctx, &e)
-}
-
-func (w *Worker) record(ctx context.Context, e *tickets.OutboxEntry) error {
-	err := w.store.Update(ctx, func(tx tickets.Tx) error {
-		c := *e
-		return tx.UpdateOutbox(&c)
-	})
-	if err != nil {
-		return fmt.Errorf("record outbox entry %d: %w", e.ID, err)
-	}
-	return nil
+	return min(d, w.opts.StoreRetryMax)
 }
 
 // backoff is the wait before retry number n (1-based): RetryMin doubling

@@ -86,3 +86,46 @@ func TestOutboxDueAndSent(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSentBudgetFoldsAndCountsPerDomain: plus-addresses share the budget
+// of their mailbox, and every address of a domain counts toward the
+// domain's budget; a key of one never counts for another.
+func TestSentBudgetFoldsAndCountsPerDomain(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	st := openTest(t, filepath.Join(t.TempDir(), "db"), Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	to := []string{"maria+a@d.com", "Maria+b@D.com", "maria@d.com", "joao@d.com", "maria@e.com", "maria+@d.com"}
+	err := st.Update(ctx, func(tx Tx) error {
+		for i, addr := range to {
+			e := OutboxEntry{Kind: MailConfirmation, To: addr, MessageID: "<" + string(rune('a'+i)) + "@x>"}
+			if err := tx.Enqueue(&e); err != nil {
+				return err
+			}
+			e.State, e.SentAt = OutboxSent, now
+			if err := tx.UpdateOutbox(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.View(ctx, func(v View) error {
+		since := now.Add(-time.Hour)
+		for addr, want := range map[string]int{"maria@d.com": 4, "MARIA+zzz@d.com": 4, "maria+@d.com": 4, "joao@d.com": 1, "maria@e.com": 1, "mari@d.com": 0, "+x@d.com": 0} {
+			if n, err := v.SentTo(addr, since); err != nil || n != want {
+				t.Errorf("SentTo(%s) = %d %v, want %d", addr, n, err, want)
+			}
+		}
+		for dom, want := range map[string]int{"d.com": 5, "D.COM": 5, "e.com": 1, "x.d.com": 0, "": 0} {
+			if n, err := v.SentToDomain(dom, since); err != nil || n != want {
+				t.Errorf("SentToDomain(%q) = %d %v, want %d", dom, n, err, want)
+			}
+		}
+		if n, _ := v.SentToDomain("d.com", now.Add(time.Second)); n != 0 {
+			t.Errorf("SentToDomain counts before since: %d", n)
+		}
+		return nil
+	})
+}

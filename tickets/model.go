@@ -224,6 +224,15 @@ type OutboxEntry struct {
 	Attempts    int          `json:"attempts"`
 	NextAttempt time.Time    `json:"next_attempt"`
 	SentAt      time.Time    `json:"sent_at,omitzero"`
+	// AttemptedAt is when the worker last began an attempt. It is written
+	// (with Attempts counted and NextAttempt moved to the retry time)
+	// before the message is handed to the transport, so that a store that
+	// cannot write stops the send instead of letting it repeat unrecorded.
+	AttemptedAt time.Time `json:"attempted_at,omitzero"`
+	// Omitted names the attachments left out of the email because the
+	// whole would exceed the outgoing size limit; the email says they are
+	// on the ticket page.
+	Omitted []string `json:"omitted_attachments,omitempty"`
 	// RetriedAt is when an analyst last put a failed entry back in the
 	// queue: the give-up delay counts from then, not from CreatedAt.
 	RetriedAt time.Time `json:"retried_at,omitzero"`

@@ -83,8 +83,13 @@ type View interface {
 	// due (zero when none is pending).
 	OutboxDue(now time.Time, limit int) (due []OutboxEntry, next time.Time, err error)
 	// SentTo counts automatic messages sent to an address since a time:
-	// the loop budget.
+	// the loop budget. Plus-addresses fold ("maria+x@d" counts as
+	// "maria@d"), so that variants of one mailbox share one budget.
 	SentTo(addr string, since time.Time) (int, error)
+	// SentToDomain counts automatic messages sent to any address of a
+	// domain since a time: the second, larger loop budget, which rotating
+	// local parts cannot escape.
+	SentToDomain(domain string, since time.Time) (int, error)
 	// Secret is the random key made at first start that signs deep links.
 	Secret() ([]byte, error)
 	// Mailbox returns the poller's state of an IMAP mailbox (zero when

@@ -21,11 +21,14 @@ func newTransport(o config.Outbound) (mailout.Transport, error) {
 		return t, nil
 	case config.TransportSMTP:
 		return &mailout.SMTPTransport{
-			Addr:     o.Relay,
-			TLS:      o.TLS,
-			Username: o.Username,
-			Password: o.Password,
-			Timeout:  o.Timeout.Duration,
+			Addr:            o.Relay,
+			TLS:             o.TLS,
+			Username:        o.Username,
+			Password:        o.Password,
+			Timeout:         o.Timeout.Duration,
+			GreetingTimeout: o.GreetingTimeout.Duration,
+			CommandTimeout:  o.CommandTimeout.Duration,
+			DataTimeout:     o.DataTimeout.Duration,
 		}, nil
 	}
 	return nil, fmt.Errorf("outbound.transport: %q is not one of dir, smtp", o.Transport)
@@ -49,8 +52,14 @@ func newWorker(cfg *config.Config, st tickets.Store, log *slog.Logger) (*mailout
 		AllowedAttachments: cfg.Attachments.Allowed,
 		MaxAttachmentBytes: cfg.Attachments.MaxBytes,
 		LoopLimit:          cfg.Outbound.LoopLimit,
+		LoopLimitPerDomain: cfg.Outbound.LoopLimitPerDomain,
 		LoopWindow:         cfg.Outbound.LoopWindow.Duration,
-		Logger:             log.With("component", "outbox"),
+		Connections:        cfg.Outbound.Connections,
+		MaxMessageBytes:    cfg.Outbound.MaxMessageBytes,
+		// A stop waits this long for the relay's reply to the sends in
+		// hand, so that none is cut off and sent again on the next start.
+		ShutdownGrace: cfg.Outbound.Timeout.Duration,
+		Logger:        log.With("component", "outbox"),
 	}
 	for _, a := range cfg.Addresses {
 		opts.Senders = append(opts.Senders, mailout.Sender{Email: a.Email, Name: a.Name})

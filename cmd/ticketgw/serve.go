@@ -211,6 +211,9 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		"smtp", smtpAddr(smtpLn), "handoff", handoffPath(cfg), "web", smtpAddr(webLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
 	<-ctx.Done()
 	log.Info("shutting down")
+	// The outbox worker returns only once the sends in hand have had the
+	// relay's reply (within outbound.timeout) and their outcome is
+	// recorded: the store closes after that, never before.
 	wg.Wait()
 	// Closing the listener removed the socket; a serve that is gone
 	// leaves none behind for deliver to knock on.

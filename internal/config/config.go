@@ -148,13 +148,28 @@ type Outbound struct {
 	// Username and Password authenticate to the relay when Username is set.
 	Username string `toml:"username"`
 	Password string `toml:"password"`
-	// Timeout bounds a relay's dial and each SMTP command.
+	// Timeout bounds a relay's connect, the DATA command, the writing of
+	// each 32 KiB of a message and QUIT; it is also how long a stop waits
+	// for the sends in hand.
 	Timeout Duration `toml:"timeout"`
+	// GreetingTimeout bounds each of the greeting, EHLO and STARTTLS;
+	// CommandTimeout each of AUTH, MAIL and RCPT; DataTimeout the reply to
+	// the end of a message (RFC 5321 4.5.3.2: 5m, 5m, 10m).
+	GreetingTimeout Duration `toml:"greeting_timeout"`
+	CommandTimeout  Duration `toml:"command_timeout"`
+	DataTimeout     Duration `toml:"data_timeout"`
+	// Connections is how many messages are sent at once.
+	Connections int `toml:"connections"`
+	// MaxMessageBytes caps an outgoing message; 0 means the relay's SIZE,
+	// else 25 MB. Larger replies go without their largest attachments.
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
 	// LoopLimit automatic messages at most go to one address per
-	// LoopWindow; the rest are recorded as suppressed, so that two
-	// auto-responders can never ping-pong through the gateway.
-	LoopLimit  int      `toml:"loop_limit"`
-	LoopWindow Duration `toml:"loop_window"`
+	// LoopWindow (plus-addresses folded), and LoopLimitPerDomain to the
+	// addresses of one domain; the rest are recorded as suppressed, so that
+	// two auto-responders can never ping-pong through the gateway.
+	LoopLimit          int      `toml:"loop_limit"`
+	LoopLimitPerDomain int      `toml:"loop_limit_per_domain"`
+	LoopWindow         Duration `toml:"loop_window"`
 }
 
 // Web configures the HTTP interface for analysts and customers.

@@ -72,7 +72,8 @@ func TestDefault(t *testing.T) {
 		SMTP: SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400, MaxConnections: 1000, MaxConnectionsPerIP: 50,
 			TrustedNetworks: []string{"127.0.0.0/8", "::1/128"}, SessionLifetime: Duration{30 * time.Minute}},
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
-			Timeout: Duration{time.Minute}, LoopLimit: 10, LoopWindow: Duration{3 * time.Hour}},
+			Timeout: Duration{time.Minute}, GreetingTimeout: Duration{5 * time.Minute}, CommandTimeout: Duration{5 * time.Minute},
+			DataTimeout: Duration{10 * time.Minute}, Connections: 4, LoopLimit: 10, LoopLimitPerDomain: 500, LoopWindow: Duration{3 * time.Hour}},
 		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100},
 		Attachments: Attachments{
 			MaxBytes: 8388608,

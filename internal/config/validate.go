@@ -288,8 +288,25 @@ func (v *validator) outbound(o Outbound) {
 	if o.Timeout.Duration < time.Second {
 		v.add("outbound.timeout", "must be at least 1s")
 	}
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{{"outbound.greeting_timeout", o.GreetingTimeout}, {"outbound.command_timeout", o.CommandTimeout}, {"outbound.data_timeout", o.DataTimeout}} {
+		if d.d.Duration < time.Second {
+			v.add(d.key, "must be at least 1s")
+		}
+	}
+	if o.Connections < 1 || o.Connections > 100 {
+		v.add("outbound.connections", "must be between 1 and 100")
+	}
+	if o.MaxMessageBytes < 0 {
+		v.add("outbound.max_message_bytes", "must be 0 (the relay's SIZE, else 25 MB) or more")
+	}
 	if o.LoopLimit < 1 {
 		v.add("outbound.loop_limit", "must be at least 1")
+	}
+	if o.LoopLimitPerDomain < o.LoopLimit {
+		v.add("outbound.loop_limit_per_domain", "must be at least outbound.loop_limit")
 	}
 	if o.LoopWindow.Duration < time.Minute {
 		v.add("outbound.loop_window", "must be at least 1m")

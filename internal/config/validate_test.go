@@ -313,6 +313,12 @@ func TestOutboundLimits(t *testing.T) {
 		{"[outbound]\ntimeout = \"10ms\"\n", "outbound.timeout"},
 		{"[outbound]\nloop_limit = 0\n", "outbound.loop_limit"},
 		{"[outbound]\nloop_window = \"5s\"\n", "outbound.loop_window"},
+		{"[outbound]\ngreeting_timeout = \"0s\"\n", "outbound.greeting_timeout"},
+		{"[outbound]\ncommand_timeout = \"10ms\"\n", "outbound.command_timeout"},
+		{"[outbound]\ndata_timeout = \"0s\"\n", "outbound.data_timeout"},
+		{"[outbound]\nconnections = 0\n", "outbound.connections"},
+		{"[outbound]\nmax_message_bytes = -1\n", "outbound.max_message_bytes"},
+		{"[outbound]\nloop_limit = 20\nloop_limit_per_domain = 5\n", "outbound.loop_limit_per_domain"},
 	} {
 		_, err := Parse([]byte(tc.toml))
 		if err == nil || !strings.Contains(err.Error(), tc.key+":") {
