@@ -16,9 +16,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
@@ -55,6 +58,18 @@ type Options struct {
 	// SessionIdle ends a login unused for that long (default 12 h);
 	// SessionMax ends any login that old (default 7 days).
 	SessionIdle, SessionMax time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (web.trusted_proxies); see ClientIP. Empty: the TCP peer
+	// is the client, whatever the header says.
+	TrustedProxies []netip.Prefix
+	// MaxLoginChecks bounds the password checks (bcrypt, ~70 ms of a
+	// processor each) running at once for all clients together; default
+	// half the processors, at least 1.
+	MaxLoginChecks int
+	// ComparePassword checks a password against its stored hash
+	// (bcrypt.CompareHashAndPassword by default); tests count the checks
+	// through it.
+	ComparePassword func(hash, password []byte) error
 }
 
 // HeldMail decides on held and ignored mail for an analyst. Accept files
@@ -78,8 +93,8 @@ type Server struct {
 	// origin of the base URL ("https://suporte.acme.com.br"), for the
 	// Origin check of posted forms.
 	origin string
-	// logins counts failed logins per client address and per name.
-	loginsByIP, loginsByName *limiter
+	// logins holds the login limits (login_limits.go).
+	logins *loginGuard
 }
 
 // New makes the server's handlers.
@@ -108,8 +123,14 @@ func New(store tickets.Store, opts Options) *Server {
 	if opts.SessionMax <= 0 {
 		opts.SessionMax = 7 * 24 * time.Hour
 	}
+	if opts.MaxLoginChecks <= 0 {
+		opts.MaxLoginChecks = defaultLoginChecks()
+	}
+	if opts.ComparePassword == nil {
+		opts.ComparePassword = bcrypt.CompareHashAndPassword
+	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), tpl: opts.Templates,
-		loginsByIP: newLimiter(20, 15*time.Minute), loginsByName: newLimiter(5, 15*time.Minute)}
+		logins: newLoginGuard(opts.MaxLoginChecks)}
 	if s.tpl == nil {
 		tpl, err := templates.New("")
 		if err != nil {
@@ -186,7 +207,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientIP(r))
 }
 
 // writeJSON answers with v as JSON.
