@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +225,58 @@ func TestAnalystTokensDisableRemove(t *testing.T) {
 	}
 	if r := runBinary(t, nil, "analyst", "list", "-config", cfg); strings.Contains(r.stdout, "carla") {
 		t.Errorf("list after remove: %q", r.stdout)
+	}
+}
+
+// TestServeTrustedProxies: serve believes X-Forwarded-For from the proxies
+// of web.trusted_proxies, so one client's failed logins behind the proxy
+// do not lock out another client behind it.
+func TestServeTrustedProxies(t *testing.T) {
+	cfg := corpusConfig(t, t.TempDir())
+	if r := runBinary(t, []byte("uma senha longa e boa\n"), "analyst", "add", "-config", cfg, "-password-stdin", "carla"); r.code != 0 {
+		t.Fatalf("add: %d %s", r.code, r.stderr)
+	}
+	addr := freePort(t)
+	data, _ := os.ReadFile(cfg)
+	data = bytes.Replace(data, []byte("[web]\nlisten = \"\"\n"), []byte("[web]\nlisten = \""+addr+"\"\ntrusted_proxies = [\"127.0.0.1\"]\n"), 1)
+	if err := os.WriteFile(cfg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startServe(t, cfg)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil || len(resp.Cookies()) == 0 {
+		t.Fatalf("login page: %d %s", resp.StatusCode, page)
+	}
+	login := func(pw, client string) int {
+		t.Helper()
+		form := url.Values{"csrf": {string(m[1])}, "name": {"carla"}, "password": {pw}}
+		req, _ := http.NewRequest("POST", "http://"+addr+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", client)
+		req.AddCookie(resp.Cookies()[0])
+		r, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	for range 5 {
+		if code := login("errada", "203.0.113.9"); code != http.StatusUnauthorized {
+			t.Fatalf("guess: %d", code)
+		}
+	}
+	if code := login("uma senha longa e boa", "203.0.113.9"); code != http.StatusTooManyRequests {
+		t.Fatalf("the guesser: %d", code)
+	}
+	if code := login("uma senha longa e boa", "198.51.100.7"); code != http.StatusSeeOther {
+		t.Fatalf("carla behind the same proxy: %d", code)
 	}
 }

@@ -208,14 +208,19 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 			departments = append(departments, a.Department)
 		}
 	}
+	proxies, err := cfg.Web.Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("web.trusted_proxies: %w", err)
+	}
 	ws := web.New(st, web.Options{
-		BaseURL:     cfg.BaseURL,
-		Logger:      log.With("component", "web"),
-		Language:    cfg.Language,
-		Templates:   tpl,
-		Attachments: tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
-		Departments: departments,
-		Held:        heldMail{g},
+		BaseURL:        cfg.BaseURL,
+		Logger:         log.With("component", "web"),
+		Language:       cfg.Language,
+		Templates:      tpl,
+		Attachments:    tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Departments:    departments,
+		Held:           heldMail{g},
+		TrustedProxies: proxies,
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)

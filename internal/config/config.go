@@ -16,6 +16,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -145,6 +146,43 @@ type Outbound struct {
 type Web struct {
 	// Listen is host:port; "" disables the web interface.
 	Listen string `toml:"listen"`
+	// TrustedProxies lists the reverse proxies (CIDRs such as
+	// "10.0.0.0/8", or single addresses) whose X-Forwarded-For header is
+	// believed for the client's address (login limits, logs). Empty, the
+	// default: the TCP peer is the client and the header is ignored, since
+	// anyone could set it.
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// Proxies parses TrustedProxies (validated already) into prefixes; a
+// single address is its own /32 or /128.
+func (w Web) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range w.TrustedProxies {
+		p, err := parseProxy(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Attachments is the inbound attachment policy; attachments outside it are
@@ -274,6 +312,7 @@ func (c *Config) Clone() *Config {
 	d.Addresses = slices.Clone(c.Addresses)
 	d.IMAP = slices.Clone(c.IMAP)
 	d.Attachments.Allowed = slices.Clone(c.Attachments.Allowed)
+	d.Web.TrustedProxies = slices.Clone(c.Web.TrustedProxies)
 	return &d
 }
 

@@ -50,6 +50,7 @@ func (c *Config) Validate() error {
 	v.imap(c.IMAP)
 	v.outbound(c.Outbound)
 	v.listen("web.listen", c.Web.Listen)
+	v.trustedProxies(c.Web.TrustedProxies)
 	v.attachments(c.Attachments)
 	return errors.Join(v.errs...)
 }
@@ -284,6 +285,14 @@ func (v *validator) attachments(a Attachments) {
 
 // listen checks a listener address: "" (disabled) or host:port, where an
 // empty host means all interfaces and port 0 an ephemeral port (tests).
+func (v *validator) trustedProxies(list []string) {
+	for i, s := range list {
+		if _, err := parseProxy(s); err != nil {
+			v.add(fmt.Sprintf("web.trusted_proxies[%d]", i), "%v", err)
+		}
+	}
+}
+
 func (v *validator) listen(key, s string) {
 	if s == "" {
 		return

@@ -125,6 +125,8 @@ func TestValidationErrors(t *testing.T) {
 
 		// web
 		{"web listen", "[web]\nlisten = \"8080\"", `web.listen: "8080" is not host:port`},
+		{"web trusted proxy", "[web]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0.0/33\"]", `web.trusted_proxies[1]: "10.0.0.0/33" is not a network`},
+		{"web trusted proxy name", "[web]\ntrusted_proxies = [\"proxy.local\"]", `web.trusted_proxies[0]: "proxy.local" is not a network`},
 
 		// attachments
 		{"attachments max zero", "[attachments]\nmax_bytes = 0", `attachments.max_bytes: must be greater than 0`},
