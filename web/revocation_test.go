@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketgw/ticketgw/tickets"
+	"github.com/ticketgw/ticketgw/web"
 )
 
 // setPassword changes carla's password as `analyst add` does.
@@ -176,5 +178,31 @@ func TestAPITokenExpiryScopeAndLegacy(t *testing.T) {
 	}
 	if fullTok.ID == "" {
 		t.Error("no id")
+	}
+}
+
+// TestPasswordChangeDuringLogin: a login whose password was checked
+// against the old record while the password changed makes no session.
+func TestPasswordChangeDuringLogin(t *testing.T) {
+	var e *pageEnv
+	changed := false
+	e = newPageEnv(t, func(o *web.Options) {
+		o.ComparePassword = func(hash, pw []byte) error {
+			if !changed {
+				changed = true
+				e.setPassword("carla", "changed while checking")
+			}
+			return bcrypt.CompareHashAndPassword(hash, pw)
+		}
+	})
+	b := e.browser()
+	if a := b.login("carla", password); a.code != http.StatusUnauthorized || strings.Contains(strings.Join(a.h.Values("Set-Cookie"), ";"), "tgw_session=") {
+		t.Fatalf("login checked against the old password: %d %v", a.code, a.h.Values("Set-Cookie"))
+	}
+	if a := b.get("/tickets"); a.code != http.StatusSeeOther {
+		t.Fatalf("queue after the refused login: %d", a.code)
+	}
+	if a := e.browser().login("carla", "changed while checking"); a.code != http.StatusSeeOther {
+		t.Fatalf("new password: %d", a.code)
 	}
 }
