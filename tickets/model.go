@@ -122,6 +122,14 @@ type Analyst struct {
 	Name         string    `json:"name"`
 	PasswordHash []byte    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Disabled analysts cannot log in, and their sessions and API tokens
+	// are refused, without losing the record (their name stays on the
+	// tickets' history and can be enabled again).
+	Disabled bool `json:"disabled,omitempty"`
+	// CredVersion grows at every password change and at every disable:
+	// a session records the version it was made under and is refused once
+	// they differ, so that a stolen cookie dies with the old password.
+	CredVersion uint64 `json:"cred_version,omitempty"`
 }
 
 // Customer is a registered sender, for `senders = "registered"`.

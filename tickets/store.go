@@ -102,8 +102,13 @@ type View interface {
 	// Analysts lists the analysts by name.
 	Analysts() ([]Analyst, error)
 	// TokenAnalyst names the analyst an API token (given as its SHA-256)
-	// belongs to.
+	// belongs to, whatever its expiry: APIToken tells whether it works.
 	TokenAnalyst(tokenHash []byte) (string, bool, error)
+	// APIToken looks up an API token by its SHA-256.
+	APIToken(tokenHash []byte) (APIToken, bool, error)
+	// APITokens lists the API tokens of an analyst ("" for everyone's),
+	// oldest first; legacy ones (made before tokens had names) first.
+	APITokens(analyst string) ([]APIToken, error)
 	// Session looks up a web login by the SHA-256 of its session id.
 	Session(idHash []byte) (Session, bool, error)
 	// Announcements lists every announcement, newest first, retired ones
@@ -155,10 +160,30 @@ type Tx interface {
 	UpdateOutbox(e *OutboxEntry) error
 	// SetMailbox records the poller's state of an IMAP mailbox.
 	SetMailbox(st MailboxState) error
-	// PutAnalyst adds an analyst or changes their password.
+	// PutAnalyst adds an analyst or changes their password. A changed
+	// password raises the analyst's CredVersion, which ends every session
+	// made before; whether the analyst is disabled is kept.
 	PutAnalyst(a Analyst) error
-	// AddToken records an API token of an analyst by its SHA-256.
+	// SetAnalystDisabled disables an analyst (no login; sessions end and
+	// API tokens are refused until enabled again) or enables them again
+	// (their old sessions stay ended); ErrNotFound if absent.
+	SetAnalystDisabled(name string, disabled bool) (Analyst, error)
+	// RemoveAnalyst ends an analyst's sessions, revokes their API tokens
+	// and removes the record, saying how many sessions and tokens went;
+	// ErrNotFound if absent. Tickets keep the name in their history.
+	RemoveAnalyst(name string) (sessions, tokens int, err error)
+	// AddToken records an API token of an analyst by its SHA-256, with no
+	// label, no expiry and full rights (AddAPIToken says more).
 	AddToken(name string, tokenHash []byte) error
+	// AddAPIToken records an API token by its SHA-256, assigning its ID
+	// (and CreatedAt when zero); ErrNotFound when the analyst is absent.
+	AddAPIToken(tokenHash []byte, t APIToken) (APIToken, error)
+	// RevokeToken deletes the API token with this ID (APIToken.ID) and
+	// returns what it was; ErrNotFound if there is none.
+	RevokeToken(id string) (APIToken, error)
+	// TouchToken records when an API token was last used; a token that
+	// does not exist (revoked meanwhile) is not an error.
+	TouchToken(tokenHash []byte, at time.Time) error
 	// AddCustomer registers (or renames) a customer.
 	AddCustomer(c Customer) error
 	// RemoveCustomer unregisters a customer; ErrNotFound if absent.

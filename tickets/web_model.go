@@ -16,6 +16,10 @@ type Session struct {
 	// is refreshed at most every few minutes, not at every page, so that
 	// reading pages does not cost a commit each.
 	LastSeen time.Time `json:"last_seen"`
+	// CredVersion is the analyst's Analyst.CredVersion when the session
+	// was made; a session made before a password change or a disable is
+	// no longer valid.
+	CredVersion uint64 `json:"cred_version,omitempty"`
 }
 
 // Announcement is a notice analysts post for every customer (planned

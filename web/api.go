@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -14,8 +15,16 @@ import (
 // maxAPIBody caps what the API reads of a request.
 const maxAPIBody = 1 << 20
 
+// tokenTouchEvery is how stale a token's LastUsed may get before a call
+// writes it again: listings say when a token was last used to within that,
+// and calls cost no commit each.
+const tokenTouchEvery = 5 * time.Minute
+
 // api wraps an API handler with bearer-token authentication (tokens made
 // by `ticketgw analyst token NAME`); the handler gets the analyst's name.
+// A token works while it exists (not revoked), has not expired and its
+// analyst exists and is not disabled; a read-only token is refused (403)
+// on anything but GET and HEAD, before the body is read.
 func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, analyst string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -25,23 +34,52 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, analyst stri
 			return
 		}
 		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		var name string
+		var tok tickets.APIToken
+		var a tickets.Analyst
+		var exists bool
 		err := s.store.View(r.Context(), func(v tickets.View) error {
 			var err error
-			name, ok, err = v.TokenAnalyst(sum[:])
+			if tok, ok, err = v.APIToken(sum[:]); err != nil || !ok {
+				return err
+			}
+			a, exists, err = v.Analyst(tok.Analyst)
 			return err
 		})
 		if err != nil {
+			s.opts.Logger.Error("web: read API token", "error", err)
 			jsonError(w, http.StatusServiceUnavailable, "store unavailable")
 			return
 		}
-		if !ok {
+		now := s.opts.Now()
+		var refused string
+		switch {
+		case !ok:
+			refused = "unknown token"
+		case tok.Expired(now):
+			refused = "token expired"
+		case !exists || a.Disabled:
+			refused = "token revoked"
+		}
+		if refused != "" {
+			if ok {
+				s.opts.Logger.Info("web: API token refused", "token", tok.ID, "analyst", tok.Analyst, "reason", refused, "ip", clientIP(r))
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketgw", error="invalid_token"`)
-			jsonError(w, http.StatusUnauthorized, "unknown token")
+			jsonError(w, http.StatusUnauthorized, refused)
 			return
 		}
+		if tok.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketgw", error="insufficient_scope"`)
+			jsonError(w, http.StatusForbidden, "this token is read-only")
+			return
+		}
+		if now.Sub(tok.LastUsed) >= tokenTouchEvery {
+			if err := s.store.Update(r.Context(), func(tx tickets.Tx) error { return tx.TouchToken(sum[:], now) }); err != nil {
+				s.opts.Logger.Warn("web: record API token use", "token", tok.ID, "error", err)
+			}
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
-		h(w, r, name)
+		h(w, r, tok.Analyst)
 	})
 }
 

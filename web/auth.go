@@ -6,13 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
@@ -66,6 +63,7 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 	}
 	sum := sha256.Sum256([]byte(c.Value))
 	var rec tickets.Session
+	var a tickets.Analyst
 	var ok, exists bool
 	var secret []byte
 	err = s.store.View(r.Context(), func(v tickets.View) error {
@@ -73,7 +71,7 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 		if rec, ok, err = v.Session(sum[:]); err != nil || !ok {
 			return err
 		}
-		if _, exists, err = v.Analyst(rec.Analyst); err != nil {
+		if a, exists, err = v.Analyst(rec.Analyst); err != nil {
 			return err
 		}
 		secret, err = v.Secret()
@@ -82,7 +80,15 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
-	if !ok || !exists {
+	if !ok {
+		return nil, nil
+	}
+	if !exists || a.Disabled || a.CredVersion != rec.CredVersion {
+		// Removed, disabled, or made before a password change: the
+		// session is dead for good.
+		if err := s.store.Update(r.Context(), func(tx tickets.Tx) error { return tx.DeleteSession(sum[:]) }); err != nil {
+			s.opts.Logger.Warn("web: delete revoked session", "error", err)
+		}
 		return nil, nil
 	}
 	now := s.opts.Now()
@@ -224,9 +230,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	d := loginData{chrome: s.chrome(r, nil, ""), Name: name, Next: next}
 	d.CSRF = c.Value
-	ip, nameKey, now := clientIP(r), strings.ToLower(name), s.opts.Now()
-	if !s.loginsByIP.allowed(ip, now) || !s.loginsByName.allowed(nameKey, now) {
-		s.opts.Logger.Warn("web: login refused, too many failures", "name", name, "ip", ip)
+	ip, now := clientIP(r), s.opts.Now()
+	attempt, admitted := s.logins.admit(name, ip, now)
+	if !admitted {
+		s.opts.Logger.Warn("web: login refused, too many failures", "name", logName(name), "ip", ip)
 		d.Error = "error.rate_limited"
 		s.render(w, http.StatusTooManyRequests, templates.PageLogin, d)
 		return
@@ -240,6 +247,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return err
 		})
 		if err != nil {
+			attempt.unchecked()
 			s.internal(w, r, nil, err)
 			return
 		}
@@ -248,26 +256,55 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		hash = a.PasswordHash
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
-		s.loginsByIP.fail(ip, now)
-		s.loginsByName.fail(nameKey, now)
-		s.opts.Logger.Info("web: login failed", "name", name, "ip", ip)
+	if !s.logins.acquire(r.Context()) {
+		attempt.unchecked()
+		s.opts.Logger.Warn("web: login refused, too many password checks at once", "name", logName(name), "ip", ip)
+		w.Header().Set("Retry-After", "5")
+		d.Error = "error.internal"
+		s.render(w, http.StatusServiceUnavailable, templates.PageLogin, d)
+		return
+	}
+	err = s.opts.ComparePassword(hash, []byte(password))
+	s.logins.done()
+	if err != nil || !ok || a.Disabled {
+		msg := "web: login failed"
+		if err == nil && ok {
+			msg = "web: login refused, analyst disabled"
+		}
+		s.opts.Logger.Info(msg, "name", logName(name), "ip", ip)
 		d.Error = "error.login"
 		s.render(w, http.StatusUnauthorized, templates.PageLogin, d)
 		return
 	}
-	s.loginsByName.reset(nameKey)
+	attempt.succeeded()
 	sid := randomToken()
 	sum := sha256.Sum256([]byte(sid))
 	at := now.UTC()
+	stale := false
 	err = s.store.Update(r.Context(), func(tx tickets.Tx) error {
+		// The password was checked against a's record outside this
+		// transaction: if it changed meanwhile (a new password, a
+		// disable, a removal), no session is made on the old one.
+		cur, exists, err := tx.Analyst(a.Name)
+		if err != nil {
+			return err
+		}
+		if stale = !exists || cur.Disabled || cur.CredVersion != a.CredVersion; stale {
+			return nil
+		}
 		if _, err := tx.PurgeSessions(at.Add(-s.opts.SessionIdle), at.Add(-s.opts.SessionMax)); err != nil {
 			return err
 		}
-		return tx.PutSession(sum[:], tickets.Session{Analyst: a.Name, CreatedAt: at, LastSeen: at})
+		return tx.PutSession(sum[:], tickets.Session{Analyst: a.Name, CreatedAt: at, LastSeen: at, CredVersion: a.CredVersion})
 	})
 	if err != nil {
 		s.internal(w, r, nil, err)
+		return
+	}
+	if stale {
+		s.opts.Logger.Info("web: login refused, the analyst changed meanwhile", "name", logName(name), "ip", ip)
+		d.Error = "error.login"
+		s.render(w, http.StatusUnauthorized, templates.PageLogin, d)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/", MaxAge: int(s.opts.SessionMax / time.Second),
@@ -298,12 +335,11 @@ func safeNext(next string) string {
 	return next
 }
 
-// clientIP is the address the request came from. X-Forwarded-For is not
-// trusted: anyone could set it to dodge the login limit.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// logName is a typed login name as logged: at most maxNameKey bytes, since
+// the field takes anything (a password typed in the wrong box included).
+func logName(name string) string {
+	if len(name) > maxNameKey {
+		return name[:maxNameKey] + "…"
 	}
-	return host
+	return name
 }

@@ -5,18 +5,22 @@ import (
 	"time"
 )
 
-// limiter counts failures per key (a client address, an analyst name) in
-// a fixed window: once max failures are counted, the key is refused until
-// the window that began with its first failure ends. It lives in memory:
-// a restart forgets it, which costs an attacker a restart per few guesses.
+// limiter counts login attempts per key (a client, a name at a client) in
+// a fixed window. An attempt is reserved before its password is checked
+// and given back when it succeeds, so that a burst of guesses arriving
+// within one bcrypt time is counted as it comes instead of after every one
+// of them was checked: once max attempts are counted, the key is refused
+// until the window that began with its first one ends. It lives in
+// memory: a restart forgets it, which costs an attacker a restart per few
+// guesses.
 type limiter struct {
 	mu     sync.Mutex
 	max    int
 	window time.Duration
-	keys   map[string]*failures
+	keys   map[string]*attempts
 }
 
-type failures struct {
+type attempts struct {
 	since time.Time
 	n     int
 }
@@ -27,40 +31,48 @@ type failures struct {
 const maxLimiterKeys = 100_000
 
 func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, keys: map[string]*failures{}}
+	return &limiter{max: max, window: window, keys: map[string]*attempts{}}
 }
 
-// allowed tells whether key may try again now.
-func (l *limiter) allowed(key string, now time.Time) bool {
+// reserve counts one attempt of key and tells whether it may go on; false
+// (nothing counted) when key used up its attempts in this window.
+func (l *limiter) reserve(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.keys[key]
+	if ok && now.Sub(f.since) >= l.window {
+		delete(l.keys, key)
+		ok = false
+	}
+	if !ok {
+		if len(l.keys) >= maxLimiterKeys && !l.prune(now) {
+			return false
+		}
+		f = &attempts{since: now}
+		l.keys[key] = f
+	}
+	if f.n >= l.max {
+		return false
+	}
+	f.n++
+	return true
+}
+
+// release gives back one reserved attempt of key: it succeeded, or it was
+// never checked.
+func (l *limiter) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f, ok := l.keys[key]
 	if !ok {
-		return len(l.keys) < maxLimiterKeys || l.prune(now)
+		return
 	}
-	if now.Sub(f.since) >= l.window {
+	if f.n--; f.n <= 0 {
 		delete(l.keys, key)
-		return true
 	}
-	return f.n < l.max
 }
 
-// fail counts one failure of key.
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.keys[key]
-	if !ok || now.Sub(f.since) >= l.window {
-		if !ok && len(l.keys) >= maxLimiterKeys && !l.prune(now) {
-			return
-		}
-		f = &failures{since: now}
-		l.keys[key] = f
-	}
-	f.n++
-}
-
-// reset forgets key's failures (after a success).
+// reset forgets key's attempts (after a success).
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

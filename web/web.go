@@ -16,12 +16,16 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ticketgw/ticketgw/internal/budget"
+
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/ticketgw/ticketgw/templates"
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -71,6 +75,18 @@ type Options struct {
 	// poll interval: /healthz counts one as failing when its last success
 	// is older than a few intervals.
 	PollIntervals map[string]time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (web.trusted_proxies); see ClientIP. Empty: the TCP peer
+	// is the client, whatever the header says.
+	TrustedProxies []netip.Prefix
+	// MaxLoginChecks bounds the password checks (bcrypt, ~70 ms of a
+	// processor each) running at once for all clients together; default
+	// half the processors, at least 1.
+	MaxLoginChecks int
+	// ComparePassword checks a password against its stored hash
+	// (bcrypt.CompareHashAndPassword by default); tests count the checks
+	// through it.
+	ComparePassword func(hash, password []byte) error
 }
 
 // HeldMail decides on held and ignored mail for an analyst. Accept files
@@ -94,8 +110,8 @@ type Server struct {
 	// origin of the base URL ("https://suporte.acme.com.br"), for the
 	// Origin check of posted forms.
 	origin string
-	// logins counts failed logins per client address and per name.
-	loginsByIP, loginsByName *limiter
+	// logins holds the login limits (login_limits.go).
+	logins *loginGuard
 	// started is when the server was made: a configured mailbox that
 	// never polled is judged from then.
 	started time.Time
@@ -136,8 +152,14 @@ func New(store tickets.Store, opts Options) *Server {
 	if opts.SessionMax <= 0 {
 		opts.SessionMax = 7 * 24 * time.Hour
 	}
+	if opts.MaxLoginChecks <= 0 {
+		opts.MaxLoginChecks = defaultLoginChecks()
+	}
+	if opts.ComparePassword == nil {
+		opts.ComparePassword = bcrypt.CompareHashAndPassword
+	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), tpl: opts.Templates,
-		loginsByIP: newLimiter(20, 15*time.Minute), loginsByName: newLimiter(5, 15*time.Minute), started: opts.Now()}
+		logins: newLoginGuard(opts.MaxLoginChecks), started: opts.Now()}
 	if s.tpl == nil {
 		tpl, err := templates.New("")
 		if err != nil {
@@ -214,7 +236,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientIP(r))
 }
 
 // writeJSON answers with v as JSON.

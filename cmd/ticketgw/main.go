@@ -45,6 +45,8 @@ commands:
   tickets   show [-config FILE] [-json] KEY
   customers add|remove|list [-config FILE] [EMAIL [NAME]]
   analyst   add NAME [-password-stdin] | token NAME | list  [-config FILE]
+  analyst   token NAME [-label L] [-expires 90d|never] [-read-only] | tokens NAME
+            | token revoke ID | remove NAME | disable NAME | enable NAME
   config    [-config FILE]                  print the effective configuration as TOML
 `
 

@@ -189,7 +189,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		wg.Go(func() { keepIndexWarm(ctx, st, log.With("component", "search")) })
 		weblog := log.With("component", "web")
 		hs := newHTTPServer(ws, weblog)
-		limited := limitWeb(webLn, cfg.Web, webExempt(), weblog)
+		limited := limitWeb(webLn, cfg.Web, webExempt(cfg.Web), weblog)
 		wg.Go(func() {
 			if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("web server stopped", "error", err)
@@ -250,22 +250,27 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem 
 			departments = append(departments, a.Department)
 		}
 	}
+	proxies, err := cfg.Web.Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("web.trusted_proxies: %w", err)
+	}
 	polls := map[string]time.Duration{}
 	for _, m := range cfg.IMAP {
 		polls[m.Name] = m.PollInterval.Duration
 	}
 	ws := web.New(st, web.Options{
-		PollIntervals: polls,
-		BaseURL:       cfg.BaseURL,
-		Logger:        log.With("component", "web"),
-		Language:      cfg.Language,
-		Templates:     tpl,
-		Attachments:   tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
-		Departments:   departments,
-		Held:          heldMail{g},
-		Budget:        mem,
-		BudgetWait:    cfg.Memory.Wait.Duration,
-		SpoolDir:      spoolDir(cfg),
+		PollIntervals:  polls,
+		BaseURL:        cfg.BaseURL,
+		Logger:         log.With("component", "web"),
+		Language:       cfg.Language,
+		Templates:      tpl,
+		Attachments:    tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
+		Departments:    departments,
+		Held:           heldMail{g},
+		Budget:         mem,
+		BudgetWait:     cfg.Memory.Wait.Duration,
+		SpoolDir:       spoolDir(cfg),
+		TrustedProxies: proxies,
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)

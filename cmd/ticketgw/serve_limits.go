@@ -46,9 +46,12 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 }
 
 // webExempt lists the networks exempt from web.max_connections_per_ip:
-// loopback, where a reverse proxy carries everybody's requests.
-// web.trusted_proxies, when it exists, names the proxies to add here.
-func webExempt() []netip.Prefix { return connlimit.Loopback() }
+// loopback and web.trusted_proxies, where a reverse proxy carries
+// everybody's requests. A bad entry was refused when the config loaded.
+func webExempt(w config.Web) []netip.Prefix {
+	proxies, _ := w.Proxies()
+	return append(connlimit.Loopback(), proxies...)
+}
 
 // limitWeb puts the web connection caps in front of ln: a tenth of
 // web.max_connections is kept for the exempt networks.

@@ -16,6 +16,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -180,8 +181,45 @@ type Web struct {
 	// is kept for loopback (a reverse proxy on the same machine).
 	MaxConnections int `toml:"max_connections"`
 	// MaxConnectionsPerIP bounds the connections of one client address
-	// (an IPv6 /64); loopback is exempt.
+	// (an IPv6 /64); loopback and TrustedProxies are exempt.
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// TrustedProxies lists the reverse proxies (CIDRs such as
+	// "10.0.0.0/8", or single addresses) whose X-Forwarded-For header is
+	// believed for the client's address (login limits, logs). Empty, the
+	// default: the TCP peer is the client and the header is ignored, since
+	// anyone could set it.
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// Proxies parses TrustedProxies (validated already) into prefixes; a
+// single address is its own /32 or /128.
+func (w Web) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range w.TrustedProxies {
+		p, err := parseProxy(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Attachments is the inbound attachment policy; attachments outside it are
@@ -328,6 +366,7 @@ func (c *Config) Clone() *Config {
 	d.IMAP = slices.Clone(c.IMAP)
 	d.SMTP.TrustedNetworks = slices.Clone(c.SMTP.TrustedNetworks)
 	d.Attachments.Allowed = slices.Clone(c.Attachments.Allowed)
+	d.Web.TrustedProxies = slices.Clone(c.Web.TrustedProxies)
 	return &d
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,7 +75,7 @@ func TestDefault(t *testing.T) {
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
 			Timeout: Duration{time.Minute}, GreetingTimeout: Duration{5 * time.Minute}, CommandTimeout: Duration{5 * time.Minute},
 			DataTimeout: Duration{10 * time.Minute}, Connections: 4, LoopLimit: 10, LoopLimitPerDomain: 500, LoopWindow: Duration{3 * time.Hour}},
-		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100},
+		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100, TrustedProxies: []string{}},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
@@ -339,6 +340,7 @@ username = "relay-user"
 
 [web]
 listen = ":0"
+trusted_proxies = ["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"]
 
 [attachments]
 max_bytes = 1
@@ -463,5 +465,25 @@ func TestUsesTOMLParseError(t *testing.T) {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) || pe.Position.Line != 1 {
 		t.Errorf("error %v does not wrap a toml.ParseError at line 1", err)
+	}
+}
+
+func TestWebProxies(t *testing.T) {
+	c := Default()
+	c.Web.TrustedProxies = []string{"10.1.2.3/8", "192.0.2.1", "::ffff:198.51.100.2", "2001:db8::1"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Web.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32"),
+		netip.MustParsePrefix("198.51.100.2/32"), netip.MustParsePrefix("2001:db8::1/128")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Proxies() = %v, want %v", got, want)
+	}
+	if p, _ := Default().Web.Proxies(); len(p) != 0 {
+		t.Errorf("default proxies: %v", p)
 	}
 }

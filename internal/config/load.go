@@ -168,6 +168,9 @@ func (c *Config) normalize() {
 	if c.Attachments.Allowed == nil {
 		c.Attachments.Allowed = []string{}
 	}
+	if c.Web.TrustedProxies == nil {
+		c.Web.TrustedProxies = []string{}
+	}
 	for i, ext := range c.Attachments.Allowed {
 		c.Attachments.Allowed[i] = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(ext)), ".")
 	}

@@ -54,6 +54,7 @@ func (c *Config) Validate() error {
 	v.imap(c.IMAP)
 	v.outbound(c.Outbound)
 	v.web(c.Web)
+	v.trustedProxies(c.Web.TrustedProxies)
 	v.attachments(c.Attachments)
 	v.memory(c.Memory)
 	return errors.Join(v.errs...)
@@ -348,6 +349,14 @@ func (v *validator) attachments(a Attachments) {
 
 // listen checks a listener address: "" (disabled) or host:port, where an
 // empty host means all interfaces and port 0 an ephemeral port (tests).
+func (v *validator) trustedProxies(list []string) {
+	for i, s := range list {
+		if _, err := parseProxy(s); err != nil {
+			v.add(fmt.Sprintf("web.trusted_proxies[%d]", i), "%v", err)
+		}
+	}
+}
+
 func (v *validator) listen(key, s string) {
 	if s == "" {
 		return
