@@ -49,6 +49,9 @@ type Options struct {
 	RetryMin    time.Duration
 	RetryMax    time.Duration
 	GiveUpAfter time.Duration
+	// Links says how long the deep links of the emails live (zero: the
+	// defaults of tickets.LinkPolicy).
+	Links tickets.LinkPolicy
 	// Logger receives one line per attempt.
 	Logger *slog.Logger
 	// Now is the clock; tests set it.
@@ -163,14 +166,14 @@ func (w *Worker) attempt(ctx context.Context, e tickets.OutboxEntry) error {
 	log := w.opts.Logger.With("outbox_id", e.ID, "kind", e.Kind, "ticket", e.Ticket, "message_id", e.MessageID)
 	now := w.opts.Now()
 	var (
-		tk     tickets.Ticket
-		secret []byte
-		sent   int
-		files  [][]byte
+		tk    tickets.Ticket
+		links mailLinks
+		sent  int
+		files [][]byte
 	)
 	err := w.store.View(ctx, func(v tickets.View) error {
 		var err error
-		if secret, err = v.Secret(); err != nil {
+		if links, err = readMailLinks(v, w.opts.Links, e, now); err != nil {
 			return err
 		}
 		for _, a := range e.Attachments {
@@ -199,7 +202,7 @@ func (w *Worker) attempt(ctx context.Context, e tickets.OutboxEntry) error {
 		log.Warn("outbox suppressed", "to", e.To, "reason", e.LastError)
 		return w.record(ctx, &e)
 	}
-	msg, err := w.compose(e, tk, secret, files)
+	msg, err := w.compose(e, tk, links, files)
 	if err != nil {
 		e.State, e.LastError = tickets.OutboxFailed, err.Error()
 		log.Error("outbox compose failed", "error", err)

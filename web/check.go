@@ -53,6 +53,8 @@ func (s *Server) CheckPages() error {
 		templates.PageCustomerList: customerListData{chrome: chrome{Lang: c.Lang}, Email: "e@x", Token: "k", Status: "open", Text: "t", Tabs: tabs,
 			Tickets: rows, Pager: pg, Announcements: ann[:1]},
 		templates.PageError: errorPage{chrome: c, Message: "error.not_found", Back: "/"},
+		templates.PageLinkRequest: linkRequestData{chrome: chrome{Lang: c.Lang, Error: "error.link_rate"}, Key: "SUP-1", Action: "/x", Token: "k",
+			Expired: true},
 	}
 	for _, p := range templates.Pages() {
 		d, ok := data[p]
