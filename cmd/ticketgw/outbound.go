@@ -50,10 +50,17 @@ func newWorker(cfg *config.Config, st tickets.Store, log *slog.Logger) (*mailout
 		MaxAttachmentBytes: cfg.Attachments.MaxBytes,
 		LoopLimit:          cfg.Outbound.LoopLimit,
 		LoopWindow:         cfg.Outbound.LoopWindow.Duration,
+		Links:              linkPolicy(cfg),
 		Logger:             log.With("component", "outbox"),
 	}
 	for _, a := range cfg.Addresses {
 		opts.Senders = append(opts.Senders, mailout.Sender{Email: a.Email, Name: a.Name})
 	}
 	return mailout.NewWorker(st, opts)
+}
+
+// linkPolicy is how long the deep links of [web] live, for the pages that
+// check them and the outbox that makes them.
+func linkPolicy(cfg *config.Config) tickets.LinkPolicy {
+	return tickets.LinkPolicy{AfterClose: cfg.Web.TicketLinkAfterClose.Duration, ListLifetime: cfg.Web.ListLinkLifetime.Duration}
 }

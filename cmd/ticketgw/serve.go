@@ -216,6 +216,7 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, log 
 		Attachments: tickets.AttachmentPolicy{MaxBytes: cfg.Attachments.MaxBytes, Allowed: cfg.Attachments.Allowed},
 		Departments: departments,
 		Held:        heldMail{g},
+		Links:       linkPolicy(cfg),
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)

@@ -72,7 +72,7 @@ func TestDefault(t *testing.T) {
 		SMTP:              SMTP{Listen: "127.0.0.1:2525", MaxMessageBytes: 26214400},
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
 			Timeout: Duration{time.Minute}, LoopLimit: 10, LoopWindow: Duration{3 * time.Hour}},
-		Web: Web{Listen: "127.0.0.1:8080"},
+		Web: Web{Listen: "127.0.0.1:8080", TicketLinkAfterClose: Duration{30 * 24 * time.Hour}, ListLinkLifetime: Duration{30 * 24 * time.Hour}},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
@@ -427,6 +427,8 @@ func TestDuration(t *testing.T) {
 		{time.Hour + time.Second, "1h0m1s"},
 		{1500 * time.Millisecond, "1.5s"},
 		{0, "0s"},
+		{30 * 24 * time.Hour, "30d"},
+		{36 * time.Hour, "36h"},
 	} {
 		b, err := Duration{tt.d}.MarshalText()
 		if err != nil || string(b) != tt.text {
@@ -438,8 +440,10 @@ func TestDuration(t *testing.T) {
 		}
 	}
 	var d Duration
-	if err := d.UnmarshalText([]byte("60")); err == nil {
-		t.Error("UnmarshalText accepted a duration without unit")
+	for _, bad := range []string{"60", "d", "1.5d", "-1d", "+1d", "1d12h", "99999d"} {
+		if err := d.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText accepted %q", bad)
+		}
 	}
 }
 

@@ -50,6 +50,12 @@ func (c *Config) Validate() error {
 	v.imap(c.IMAP)
 	v.outbound(c.Outbound)
 	v.listen("web.listen", c.Web.Listen)
+	if c.Web.TicketLinkAfterClose.Duration < time.Hour {
+		v.add("web.ticket_link_after_close", "must be at least 1h")
+	}
+	if c.Web.ListLinkLifetime.Duration < time.Hour {
+		v.add("web.list_link_lifetime", "must be at least 1h")
+	}
 	v.attachments(c.Attachments)
 	return errors.Join(v.errs...)
 }

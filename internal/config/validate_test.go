@@ -125,6 +125,8 @@ func TestValidationErrors(t *testing.T) {
 
 		// web
 		{"web listen", "[web]\nlisten = \"8080\"", `web.listen: "8080" is not host:port`},
+		{"ticket link lifetime", "[web]\nticket_link_after_close = \"10m\"", `web.ticket_link_after_close: must be at least 1h`},
+		{"list link lifetime", "[web]\nlist_link_lifetime = \"0s\"", `web.list_link_lifetime: must be at least 1h`},
 
 		// attachments
 		{"attachments max zero", "[attachments]\nmax_bytes = 0", `attachments.max_bytes: must be greater than 0`},
