@@ -65,5 +65,12 @@ func (s *Server) CheckPages() error {
 			return fmt.Errorf("web: %w", err)
 		}
 	}
+	// The fresh-link page's other branches: the list's form and the answer.
+	for _, d := range []linkRequestData{{chrome: chrome{Lang: c.Lang}, List: true, Action: "/x", Expired: true}, {chrome: chrome{Lang: c.Lang}, List: true, Action: "/x"},
+		{chrome: chrome{Lang: c.Lang}, Sent: true}} {
+		if err := s.tpl.Page(io.Discard, s.opts.Language, templates.PageLinkRequest, d); err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+	}
 	return nil
 }
