@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/emersion/go-message/mail"
@@ -17,8 +16,8 @@ import (
 // compose renders one outbox entry as a complete message: text and HTML
 // alternatives from the templates, and the headers that keep it threaded
 // in the customer's client and out of auto-responder loops.
-func (w *Worker) compose(e tickets.OutboxEntry, tk tickets.Ticket, secret []byte, files [][]byte) ([]byte, error) {
-	d := w.mailData(e, tk, secret)
+func (w *Worker) compose(e tickets.OutboxEntry, tk tickets.Ticket, links mailLinks, files [][]byte) ([]byte, error) {
+	d := w.mailData(e, tk, links)
 	r, err := w.opts.Templates.Mail(d)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", e.Kind, err)
@@ -110,7 +109,7 @@ func writeAlternatives(iw *mail.InlineWriter, r templates.Rendered) error {
 	return iw.Close()
 }
 
-func (w *Worker) mailData(e tickets.OutboxEntry, tk tickets.Ticket, secret []byte) templates.MailData {
+func (w *Worker) mailData(e tickets.OutboxEntry, tk tickets.Ticket, links mailLinks) templates.MailData {
 	d := templates.MailData{
 		Lang:           w.opts.Language,
 		Kind:           e.Kind,
@@ -131,11 +130,7 @@ func (w *Worker) mailData(e tickets.OutboxEntry, tk tickets.Ticket, secret []byt
 	if e.Kind == tickets.MailReply {
 		d.Text = e.Text
 	}
-	if e.Ticket != "" {
-		base := strings.TrimRight(w.opts.BaseURL, "/")
-		d.TicketURL = base + "/t/" + url.PathEscape(e.Ticket) + "?k=" + tickets.TicketToken(secret, e.Ticket)
-		d.ListURL = base + "/me?k=" + tickets.CustomerToken(secret, e.To)
-	}
+	d.TicketURL, d.ListURL = links.urls(w.opts.BaseURL, e.Ticket)
 	for _, r := range e.Rejected {
 		d.Refused = append(d.Refused, templates.Refused{Filename: r.Filename, TooLarge: strings.HasPrefix(r.Reason, tickets.RefusedSize)})
 	}
@@ -156,6 +151,8 @@ func (w *Worker) subject(e tickets.OutboxEntry, tk tickets.Ticket) string {
 		}
 	}
 	switch {
+	case e.Kind == tickets.MailListLink:
+		return listLinkSubject(w.opts.Language)
 	case e.Ticket == "":
 		return "Re: " + s
 	case e.Kind == tickets.MailConfirmation:

@@ -18,8 +18,9 @@ const maxRecord = 64
 
 // job is one entry in hand: as marked in the store, with its ticket.
 type job struct {
-	e  tickets.OutboxEntry
-	tk tickets.Ticket
+	e     tickets.OutboxEntry
+	tk    tickets.Ticket
+	links mailLinks
 }
 
 // Drain sends every entry due now and returns when the next one falls due
@@ -47,7 +48,7 @@ func (w *Worker) Drain(ctx context.Context) (time.Time, error) {
 		if err := ctx.Err(); err != nil {
 			return time.Time{}, err
 		}
-		jobs, decided, secret, next, err := w.prepare(ctx)
+		jobs, decided, next, err := w.prepare(ctx)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -57,7 +58,7 @@ func (w *Worker) Drain(ctx context.Context) (time.Time, error) {
 		if err := w.mark(rec, jobs, decided); err != nil {
 			return time.Time{}, err
 		}
-		if err := w.sendAll(ctx, sendCtx, rec, jobs, secret); err != nil {
+		if err := w.sendAll(ctx, sendCtx, rec, jobs); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -89,7 +90,7 @@ func (w *Worker) sendContext(ctx context.Context) (context.Context, func()) {
 
 // prepare reads a batch of due entries with what sending them needs, and
 // applies the loop budget: decided holds the entries suppressed by it.
-func (w *Worker) prepare(ctx context.Context) (jobs []job, decided []tickets.OutboxEntry, secret []byte, next time.Time, err error) {
+func (w *Worker) prepare(ctx context.Context) (jobs []job, decided []tickets.OutboxEntry, next time.Time, err error) {
 	now := w.opts.Now()
 	since := now.Add(-w.opts.LoopWindow)
 	err = w.store.View(ctx, func(v tickets.View) error {
@@ -100,9 +101,6 @@ func (w *Worker) prepare(ctx context.Context) (jobs []job, decided []tickets.Out
 		}
 		if len(due) == 0 {
 			return nil
-		}
-		if secret, err = v.Secret(); err != nil {
-			return err
 		}
 		// Entries of this batch count toward the budget of the ones after
 		// them, as if each were sent before the next is looked at.
@@ -141,11 +139,14 @@ func (w *Worker) prepare(ctx context.Context) (jobs []job, decided []tickets.Out
 				perAddr[addr]++
 				perDomain[dom]++
 			}
+			if j.links, err = readMailLinks(v, w.opts.Links, e, now); err != nil {
+				return fmt.Errorf("outbox entry %d: %w", e.ID, err)
+			}
 			jobs = append(jobs, j)
 		}
 		return nil
 	})
-	return jobs, decided, secret, next, err
+	return jobs, decided, next, err
 }
 
 // mark writes, in one Update and before anything is sent, the attempt of
@@ -188,7 +189,7 @@ func (w *Worker) mark(ctx context.Context, jobs []job, decided []tickets.OutboxE
 // sends when ctx ends (the entries not tried are put back as due now) or
 // when a record failed (the entries not tried keep their mark, and go out
 // once it falls due).
-func (w *Worker) sendAll(ctx, sendCtx, rec context.Context, jobs []job, secret []byte) error {
+func (w *Worker) sendAll(ctx, sendCtx, rec context.Context, jobs []job) error {
 	results := make(chan tickets.OutboxEntry, len(jobs))
 	var failed atomic.Bool
 	recDone := make(chan error, 1)
@@ -218,7 +219,7 @@ func (w *Worker) sendAll(ctx, sendCtx, rec context.Context, jobs []job, secret [
 				case ctx.Err() != nil:
 					results <- w.untried(j)
 				default:
-					results <- w.send(sendCtx, j, secret)
+					results <- w.send(sendCtx, j)
 				}
 			}
 		})

@@ -11,7 +11,7 @@ import (
 // send composes and sends one marked entry, and returns it as it is to be
 // recorded. Backoff counts from the end of the attempt, so a slow failure
 // is never followed at once by the next try.
-func (w *Worker) send(ctx context.Context, j job, secret []byte) tickets.OutboxEntry {
+func (w *Worker) send(ctx context.Context, j job) tickets.OutboxEntry {
 	e := j.e
 	log := w.opts.Logger.With("outbox_id", e.ID, "kind", e.Kind, "ticket", e.Ticket, "message_id", e.MessageID)
 	var files [][]byte
@@ -31,14 +31,14 @@ func (w *Worker) send(ctx context.Context, j job, secret []byte) tickets.OutboxE
 		}
 	}
 	limit := w.limit()
-	msg, omitted, err := w.composeFitting(e, j.tk, secret, files, limit)
+	msg, omitted, err := w.composeFitting(e, j.tk, j.links, files, limit)
 	if err == nil {
 		err = w.opts.Transport.Send(ctx, e.From, []string{e.To}, msg)
 		var tl *TooLargeError
 		if errors.As(err, &tl) && tl.Limit > 0 && tl.Limit < limit {
 			// The relay announced a smaller SIZE than we knew of: fit the
 			// message to it and try once more in this attempt.
-			if msg, omitted, err = w.composeFitting(e, j.tk, secret, files, tl.Limit); err == nil {
+			if msg, omitted, err = w.composeFitting(e, j.tk, j.links, files, tl.Limit); err == nil {
 				err = w.opts.Transport.Send(ctx, e.From, []string{e.To}, msg)
 			}
 		}

@@ -49,8 +49,8 @@ func (w *Worker) limit() int64 {
 // says which and that they are on the ticket page; omitted names them.
 // A message over the limit even without attachments is an error: it is
 // never sent cut, nor dropped without a word.
-func (w *Worker) composeFitting(e tickets.OutboxEntry, tk tickets.Ticket, secret []byte, files [][]byte, limit int64) (msg []byte, omitted []string, err error) {
-	msg, err = w.compose(e, tk, secret, files)
+func (w *Worker) composeFitting(e tickets.OutboxEntry, tk tickets.Ticket, links mailLinks, files [][]byte, limit int64) (msg []byte, omitted []string, err error) {
+	msg, err = w.compose(e, tk, links, files)
 	if err != nil || int64(len(msg)) <= limit {
 		return msg, nil, err
 	}
@@ -75,7 +75,7 @@ func (w *Worker) composeFitting(e tickets.OutboxEntry, tk tickets.Ticket, secret
 		c := e
 		c.Attachments = keptAtts
 		c.Text = e.Text + w.omittedNote(omitted, limit)
-		if msg, err = w.compose(c, tk, secret, keptFiles); err != nil {
+		if msg, err = w.compose(c, tk, links, keptFiles); err != nil {
 			return nil, nil, err
 		}
 		if int64(len(msg)) <= limit {

@@ -71,6 +71,9 @@ type Options struct {
 	RetryMin    time.Duration
 	RetryMax    time.Duration
 	GiveUpAfter time.Duration
+	// Links says how long the deep links of the emails live (zero: the
+	// defaults of tickets.LinkPolicy).
+	Links tickets.LinkPolicy
 	// Logger receives one line per attempt.
 	Logger *slog.Logger
 	// Now is the clock; tests set it.

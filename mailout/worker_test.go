@@ -213,9 +213,10 @@ func TestConfirmationHeaders(t *testing.T) {
 			t.Errorf("header %s wrong:\n%s", c.name, got[0].data[:min(len(got[0].data), 1500)])
 		}
 	}
-	secret := storeSecret(t, e.store)
-	link := "https://suporte.acme.com.br/t/" + res.Ticket + "?k=" + tickets.TicketToken(secret, res.Ticket)
-	list := "https://suporte.acme.com.br/me?k=" + tickets.CustomerToken(secret, "maria@cliente.com.br")
+	keys := tickets.LinkKeys{Current: storeSecret(t, e.store)}
+	expires := e.clock.Now().Add(tickets.DefaultLinkLifetime)
+	link := "https://suporte.acme.com.br/t/" + res.Ticket + "?k=" + tickets.TicketLink(keys, res.Ticket, 0, expires)
+	list := "https://suporte.acme.com.br/me?k=" + tickets.ListLink(keys, "maria@cliente.com.br", 0, expires)
 	for _, ct := range []string{"text/plain", "text/html"} {
 		body := parts[ct]
 		for _, want := range []string{res.Ticket, link, "O sistema não abre desde ontem."} {

@@ -17,12 +17,18 @@ const (
 	// KindUnknownSender tells an unregistered sender that the message is
 	// held and how to get the address registered.
 	KindUnknownSender = "unknown_sender"
+	// KindTicketLink carries a fresh link to one ticket's page, asked for
+	// on the page of an expired or revoked link.
+	KindTicketLink = "ticket_link"
+	// KindListLink carries a fresh link to the list of the customer's
+	// tickets (ListURL only; Key is "").
+	KindListLink = "list_link"
 )
 
 // Kinds lists every notification kind, so that callers and tests can walk
 // all of them. It returns a fresh slice each time: the caller may keep it.
 func Kinds() []string {
-	return []string{KindConfirmation, KindReply, KindStatus, KindAttachmentsRefused, KindUnknownSender}
+	return []string{KindConfirmation, KindReply, KindStatus, KindAttachmentsRefused, KindUnknownSender, KindTicketLink, KindListLink}
 }
 
 // MailData is everything a notification template may show. The caller
@@ -31,7 +37,7 @@ func Kinds() []string {
 // the contract with operators who override templates: extend, never rename.
 type MailData struct {
 	Lang           string    // "pt-BR" or "en"
-	Kind           string    // "confirmation" | "reply" | "status" | "attachments_refused" | "unknown_sender"
+	Kind           string    // "confirmation" | "reply" | "status" | "attachments_refused" | "unknown_sender" | "ticket_link" | "list_link"
 	Key            string    // ticket key, e.g. "SUP-1042" ("" for unknown_sender)
 	Subject        string    // ticket subject (or the held message's subject for unknown_sender)
 	Type           string    // bug | support | improvement

@@ -26,14 +26,17 @@ const (
 	PageAnnouncements  = "announcements"
 	PageCustomerTicket = "customer_ticket"
 	PageCustomerList   = "customer_list"
-	PageError          = "error"
+	// PageLinkRequest is where a customer asks for a fresh deep link by
+	// email: the page of an expired or revoked link, and its answer.
+	PageLinkRequest = "link_request"
+	PageError       = "error"
 )
 
 // Pages lists every web page, so that callers and tests can walk all of
 // them. It returns a fresh slice each time: the caller may keep it.
 func Pages() []string {
 	return []string{PageLogin, PageQueue, PageTicket, PageHeld, PageHeldMessage, PageIgnored, PageCustomers,
-		PageOutbox, PageAnnouncements, PageCustomerTicket, PageCustomerList, PageError}
+		PageOutbox, PageAnnouncements, PageCustomerTicket, PageCustomerList, PageError, PageLinkRequest}
 }
 
 // webSet is the parsed web side of a Set.

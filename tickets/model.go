@@ -201,10 +201,14 @@ const (
 	MailStatus        = "status"
 	MailRefused       = "attachments_refused"
 	MailUnknownSender = "unknown_sender"
-	OutboxPending     = "pending"
-	OutboxSent        = "sent"
-	OutboxFailed      = "failed"
-	OutboxSuppressed  = "suppressed"
+	// MailTicketLink and MailListLink carry a fresh deep link that the
+	// customer asked for on the page of an expired or revoked one.
+	MailTicketLink   = "ticket_link"
+	MailListLink     = "list_link"
+	OutboxPending    = "pending"
+	OutboxSent       = "sent"
+	OutboxFailed     = "failed"
+	OutboxSuppressed = "suppressed"
 )
 
 // OutboxEntry is one email waiting to be sent. It is written in the same

@@ -114,6 +114,15 @@ type View interface {
 	// Announcements lists every announcement, newest first, retired ones
 	// included (Announcement.Current tells them apart).
 	Announcements() ([]Announcement, error)
+	// LinkKeys are the secrets that sign and check deep links: the
+	// current one and, during a rotation's grace, the previous one.
+	LinkKeys() (LinkKeys, error)
+	// LinkVersion is the version of an address's deep links (0 until they
+	// are first revoked); links made under another version are dead.
+	LinkVersion(email string) (uint32, error)
+	// ClosedAt is when a closed ticket was last closed, from its status
+	// history: where the lifetime of its links after closing starts.
+	ClosedAt(key string) (time.Time, error)
 }
 
 // Tx changes the store within one transaction.
@@ -210,6 +219,23 @@ type Tx interface {
 	// the ticket's page: like an emailed reply it may reopen the ticket,
 	// but it is not an email, so nothing is sent back.
 	CustomerReply(key, text string, atts []Attachment) (Message, error)
+	// RevokeLinks raises an address's link version, so that every deep
+	// link made for it (its tickets' and its list's) stops working, and
+	// returns the new version.
+	RevokeLinks(email string) (uint32, error)
+	// RotateSecret replaces the secret that signs deep links (and CSRF
+	// tokens) by a new random one; links signed with the old one keep
+	// working for grace (none when grace is 0). A previous secret still
+	// in its grace is dropped.
+	RotateSecret(grace time.Duration) (LinkKeys, error)
+	// RequestTicketLink enqueues a fresh link to ticket key for email,
+	// only if email is the ticket's requester or a participant; it says
+	// whether it did. The caller answers the same either way.
+	RequestTicketLink(key, email string) (bool, error)
+	// RequestListLink enqueues a fresh link to email's list of tickets,
+	// only if email is the requester of ticket (one of theirs, found by
+	// the caller's Search; "" when there is none); it says whether it did.
+	RequestListLink(email, ticket string) (bool, error)
 }
 
 // Query selects a page of tickets: the Filter's fields, words that must all

@@ -53,6 +53,8 @@ func (s *Server) CheckPages() error {
 		templates.PageCustomerList: customerListData{chrome: chrome{Lang: c.Lang}, Email: "e@x", Token: "k", Status: "open", Text: "t", Tabs: tabs,
 			Tickets: rows, Pager: pg, Announcements: ann[:1]},
 		templates.PageError: errorPage{chrome: c, Message: "error.not_found", Back: "/"},
+		templates.PageLinkRequest: linkRequestData{chrome: chrome{Lang: c.Lang, Error: "error.link_rate"}, Key: "SUP-1", Action: "/x", Token: "k",
+			Expired: true},
 	}
 	for _, p := range templates.Pages() {
 		d, ok := data[p]
@@ -60,6 +62,13 @@ func (s *Server) CheckPages() error {
 			return fmt.Errorf("web: no sample data for page %s", p)
 		}
 		if err := s.tpl.Page(io.Discard, s.opts.Language, p, d); err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+	}
+	// The fresh-link page's other branches: the list's form and the answer.
+	for _, d := range []linkRequestData{{chrome: chrome{Lang: c.Lang}, List: true, Action: "/x", Expired: true}, {chrome: chrome{Lang: c.Lang}, List: true, Action: "/x"},
+		{chrome: chrome{Lang: c.Lang}, Sent: true}} {
+		if err := s.tpl.Page(io.Discard, s.opts.Language, templates.PageLinkRequest, d); err != nil {
 			return fmt.Errorf("web: %w", err)
 		}
 	}

@@ -13,10 +13,11 @@ import (
 
 // The customers' pages need no account: the link in their email carries a
 // token signed with the store's secret, for one ticket (/t/{KEY}?k=) or
-// for the list of one address's tickets (/me?k=). A wrong or missing
-// token, or a ticket the token is not for, gets the same bare 404 as a
-// page that does not exist: nothing tells a guesser that the ticket is
-// there. Internal notes are never shown, nor who the ticket is assigned
+// for the list of one address's tickets (/me?k=), with a version and an
+// expiry (tickets.LinkPolicy). A wrong or missing token, or a ticket the
+// token is not for, gets the same bare 404 as a page that does not exist:
+// nothing tells a guesser that the ticket is there. A genuine token that
+// expired or was revoked gets the page that emails a fresh link (links.go). Internal notes are never shown, nor who the ticket is assigned
 // to; the history shows the status changes only.
 
 type customerTicketData struct {
@@ -34,33 +35,23 @@ type customerTicketData struct {
 }
 
 // customerTicketView reads what the page of one ticket shows, if token is
-// the ticket's; ok is false otherwise (and for a ticket that does not
-// exist).
-func (s *Server) customerTicketView(r *http.Request, key, token string) (d customerTicketData, ok bool, err error) {
+// a live link to it (status LinkValid); status says what else it is
+// otherwise (LinkInvalid too for a ticket that does not exist).
+func (s *Server) customerTicketView(r *http.Request, key, token string) (d customerTicketData, status tickets.LinkStatus, err error) {
 	var detail tickets.TicketDetail
-	var secret []byte
 	err = s.store.View(r.Context(), func(v tickets.View) error {
 		var err error
-		if secret, err = v.Secret(); err != nil {
+		if status, _, err = tickets.CheckTicketLink(v, s.opts.Links, key, token, s.opts.Now()); err != nil || status != tickets.LinkValid {
 			return err
-		}
-		if token == "" || !tickets.VerifyTicketToken(secret, key, token) {
-			return nil
 		}
 		if detail, err = v.Detail(key); err != nil {
 			return err
 		}
-		if d.Announcements, err = currentAnnouncements(v); err != nil {
-			return err
-		}
-		ok = true
-		return nil
+		d.Announcements, err = currentAnnouncements(v)
+		return err
 	})
-	if errors.Is(err, tickets.ErrNotFound) {
-		return d, false, nil
-	}
-	if err != nil || !ok {
-		return d, false, err
+	if err != nil || status != tickets.LinkValid {
+		return d, status, err
 	}
 	path := "/t/" + url.PathEscape(detail.Key)
 	k := url.Values{"k": {token}}.Encode()
@@ -74,26 +65,29 @@ func (s *Server) customerTicketView(r *http.Request, key, token string) (d custo
 	}
 	d.Token = token
 	d.ReplyURL = path + "/reply?" + k
-	if detail.Requester != "" {
-		d.ListURL = "/me?" + url.Values{"k": {tickets.CustomerToken(secret, detail.Requester)}}.Encode()
-	}
+	// Not the list link itself (audit D6: a forwarded ticket link would
+	// hand out every ticket of the address), but the page that emails it
+	// to the address.
+	d.ListURL = "/me/link"
 	d.Closing = detail.Status.AfterCustomerReply() != detail.Status
 	d.Upload = uploadPolicyView(s.opts.Attachments)
-	return d, true, nil
+	return d, status, nil
 }
 
 // customerTicket is GET /t/{key}?k=TOKEN.
 func (s *Server) customerTicket(w http.ResponseWriter, r *http.Request) {
-	d, ok, err := s.customerTicketView(r, r.PathValue("key"), r.URL.Query().Get("k"))
-	if err != nil {
+	key, token := r.PathValue("key"), r.URL.Query().Get("k")
+	d, status, err := s.customerTicketView(r, key, token)
+	switch {
+	case err != nil:
 		s.internal(w, r, nil, err)
-		return
-	}
-	if !ok {
+	case status.Fresh():
+		s.linkExpired(w, r, key, token)
+	case status != tickets.LinkValid:
 		http.NotFound(w, r)
-		return
+	default:
+		s.render(w, http.StatusOK, templates.PageCustomerTicket, d)
 	}
-	s.render(w, http.StatusOK, templates.PageCustomerTicket, d)
 }
 
 // customerReply is POST /t/{key}/reply?k=TOKEN: the customer's words (and
@@ -105,12 +99,15 @@ func (s *Server) customerTicket(w http.ResponseWriter, r *http.Request) {
 // (the post's CSRF token) and the Origin must be this site.
 func (s *Server) customerReply(w http.ResponseWriter, r *http.Request) {
 	key, token := r.PathValue("key"), r.URL.Query().Get("k")
-	d, ok, err := s.customerTicketView(r, key, token)
-	if err != nil {
+	d, status, err := s.customerTicketView(r, key, token)
+	switch {
+	case err != nil:
 		s.internal(w, r, nil, err)
 		return
-	}
-	if !ok {
+	case status.Fresh():
+		s.linkExpired(w, r, key, token)
+		return
+	case status != tickets.LinkValid:
 		http.NotFound(w, r)
 		return
 	}
@@ -163,17 +160,20 @@ func (s *Server) customerReply(w http.ResponseWriter, r *http.Request) {
 // customerAttachment is GET /t/{key}/attachments/{id}?k=TOKEN.
 func (s *Server) customerAttachment(w http.ResponseWriter, r *http.Request) {
 	key, token := r.PathValue("key"), r.URL.Query().Get("k")
-	var secret []byte
+	var status tickets.LinkStatus
 	err := s.store.View(r.Context(), func(v tickets.View) error {
 		var err error
-		secret, err = v.Secret()
+		status, _, err = tickets.CheckTicketLink(v, s.opts.Links, key, token, s.opts.Now())
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		s.internal(w, r, nil, err)
 		return
-	}
-	if token == "" || !tickets.VerifyTicketToken(secret, key, token) {
+	case status.Fresh():
+		s.linkExpired(w, r, key, token)
+		return
+	case status != tickets.LinkValid:
 		http.NotFound(w, r)
 		return
 	}
@@ -206,29 +206,40 @@ type customerListData struct {
 func (s *Server) customerList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	token := q.Get("k")
-	var secret []byte
+	now := s.opts.Now()
+	var linkStatus tickets.LinkStatus
 	var email string
-	var ok bool
+	var keys tickets.LinkKeys
+	var version uint32
 	var ann []tickets.Announcement
 	err := s.store.View(r.Context(), func(v tickets.View) error {
 		var err error
-		if secret, err = v.Secret(); err != nil {
+		if linkStatus, email, err = tickets.CheckListLink(v, token, now); err != nil || linkStatus != tickets.LinkValid {
 			return err
 		}
-		if email, ok = tickets.VerifyCustomerToken(secret, token); !ok {
-			return nil
+		// The tickets' links are made under the address's version: it
+		// is every listed ticket's requester.
+		if keys, err = v.LinkKeys(); err != nil {
+			return err
+		}
+		if version, err = v.LinkVersion(email); err != nil {
+			return err
 		}
 		ann, err = currentAnnouncements(v)
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		s.internal(w, r, nil, err)
 		return
-	}
-	if !ok || email == "" {
+	case linkStatus.Fresh():
+		s.linkExpired(w, r, "", token)
+		return
+	case linkStatus != tickets.LinkValid || email == "":
 		http.NotFound(w, r)
 		return
 	}
+	expires := now.Add(s.opts.Links.OrDefault().AfterClose)
 	status, text, pageNo := q.Get("status"), strings.TrimSpace(q.Get("q")), parsePage(q.Get("page"))
 	query := tickets.Query{Filter: tickets.Filter{Requester: email}, Text: text, Offset: (pageNo - 1) * s.opts.PageSize, Limit: s.opts.PageSize}
 	if st, err := tickets.ParseStatus(status); err == nil {
@@ -258,7 +269,7 @@ func (s *Server) customerList(w http.ResponseWriter, r *http.Request) {
 	d.Tabs = statusTabs(page.Counts, status, func(st string) string { return link(st, 0) })
 	for _, tk := range page.Tickets {
 		d.Tickets = append(d.Tickets, ticketRow{Ticket: tk,
-			URL: "/t/" + url.PathEscape(tk.Key) + "?" + url.Values{"k": {tickets.TicketToken(secret, tk.Key)}}.Encode()})
+			URL: "/t/" + url.PathEscape(tk.Key) + "?" + url.Values{"k": {tickets.TicketLink(keys, tk.Key, version, expires)}}.Encode()})
 	}
 	d.Pager = makePager(pageNo, s.opts.PageSize, len(page.Tickets), page.Total, func(p int) string { return link(status, p) })
 	s.render(w, http.StatusOK, templates.PageCustomerList, d)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -300,11 +301,50 @@ func (e *pageEnv) loggedIn() *browser {
 }
 
 func (e *pageEnv) ticketLink(key string) string {
-	return "/t/" + key + "?k=" + tickets.TicketToken(e.secret, key)
+	return "/t/" + key + "?k=" + e.ticketTok(key)
 }
 
 func (e *pageEnv) listLink(email string) string {
-	return "/me?k=" + url.QueryEscape(tickets.CustomerToken(e.secret, email))
+	return "/me?k=" + url.QueryEscape(e.listTok(email))
+}
+
+// ticketTok is a live token of key's link at the clock's time, made as
+// the outbox makes them (for a ticket that does not exist: version 0).
+func (e *pageEnv) ticketTok(key string) string {
+	e.t.Helper()
+	var tok string
+	err := e.st.View(context.Background(), func(v tickets.View) error {
+		tk, err := v.Ticket(key)
+		if errors.Is(err, tickets.ErrNotFound) {
+			keys, err := v.LinkKeys()
+			tok = tickets.TicketLink(keys, key, 0, e.clock.Now().Add(time.Hour))
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		tok, err = tickets.NewTicketLink(v, e.opts.Links, tk, e.clock.Now())
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// listTok is a live token of email's list link at the clock's time.
+func (e *pageEnv) listTok(email string) string {
+	e.t.Helper()
+	var tok string
+	err := e.st.View(context.Background(), func(v tickets.View) error {
+		var err error
+		tok, err = tickets.NewListLink(v, e.opts.Links, email, e.clock.Now())
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
 }
 
 func sessionHash(v string) []byte {

@@ -31,6 +31,7 @@ var notices = map[string]string{
 	"customer_added": "notice.customer_added", "customer_removed": "notice.customer_removed",
 	"retried": "notice.retried", "posted": "notice.posted", "retired": "notice.retired",
 	"logged_out": "notice.logged_out", "customer_reply": "notice.customer_reply",
+	"links_revoked": "notice.links_revoked",
 }
 
 // chrome makes the layout's data for a request by sess (nil on the

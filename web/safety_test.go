@@ -113,14 +113,14 @@ func TestPagesInEachLanguage(t *testing.T) {
 			"login":    {`lang="pt-BR"`, "Entrada de analistas", "Senha", "Entrar"},
 			"queue":    {"Chamados", "Aberto", "Buscar", "Solicitante", "Reportar bug", "Fila", "Sair"},
 			"ticket":   {"Responder ao cliente", "Nota interna", "Histórico", "Situação", "Em atendimento"},
-			"customer": {"Escreva para nós", "Histórico", "Aberto", "Todos os seus chamados"},
+			"customer": {"Escreva para nós", "Histórico", "Aberto", "Receber por e-mail o link de todos os seus chamados"},
 			"list":     {"Seus chamados", "Todos", "Aguardando cliente"},
 		}},
 		{"en", map[string][]string{
 			"login":    {`lang="en"`, "Analyst login", "Password", "Log in"},
 			"queue":    {"Tickets", "Open", "Search", "Requester", "Bug report", "Queue", "Log out"},
 			"ticket":   {"Reply to the customer", "Internal note", "History", "Status", "In progress"},
-			"customer": {"Write to us", "History", "Open", "All your tickets"},
+			"customer": {"Write to us", "History", "Open", "Get the link to all your tickets by email"},
 			"list":     {"Your tickets", "All", "Waiting for customer"},
 		}},
 	} {

@@ -28,7 +28,7 @@ func TestUploadWaitsForBudget(t *testing.T) {
 		o.Budget, o.BudgetWait, o.SpoolDir = mem, 50*time.Millisecond, spool
 	})
 	c := e.browser()
-	tok := tickets.TicketToken(e.secret, e.a.Key)
+	tok := e.ticketTok(e.a.Key)
 	path := "/t/" + e.a.Key + "/reply?k=" + tok
 	rng := rand.New(rand.NewPCG(3, 4))
 	data := make([]byte, 900<<10)
@@ -83,7 +83,7 @@ func TestUploadOverLimitRefusedWhileStreaming(t *testing.T) {
 	spool := t.TempDir()
 	e := newPageEnv(t, func(o *web.Options) { o.SpoolDir = spool })
 	c := e.browser()
-	tok := tickets.TicketToken(e.secret, e.a.Key)
+	tok := e.ticketTok(e.a.Key)
 	path := "/t/" + e.a.Key + "/reply?k=" + tok
 	before := len(e.detail(e.a.Key).Messages)
 	big := upload{"grande.pdf", "application/pdf", "%PDF-1.4\n" + strings.Repeat("x", 1<<20)}

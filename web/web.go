@@ -7,8 +7,9 @@
 // script, under a strict Content-Security-Policy. Analysts log in with a
 // session cookie (sessions live in the store, see auth.go); every form
 // they post carries a per-session CSRF token (csrf.go). Customers reach
-// their pages with the signed deep links of their emails (tickets.TicketToken
-// and tickets.CustomerToken); a wrong or missing token is a bare 404.
+// their pages with the signed deep links of their emails (tickets.TicketLink
+// and tickets.ListLink), which expire and can be revoked; a wrong or
+// missing token is a bare 404, a dead one offers a fresh link by email.
 package web
 
 import (
@@ -68,6 +69,9 @@ type Options struct {
 	SpoolDir string
 	// PageSize is the number of tickets on one page of a list (default 50).
 	PageSize int
+	// Links says how long customers' deep links live (zero: the defaults
+	// of tickets.LinkPolicy).
+	Links tickets.LinkPolicy
 	// SessionIdle ends a login unused for that long (default 12 h);
 	// SessionMax ends any login that old (default 7 days).
 	SessionIdle, SessionMax time.Duration
@@ -118,6 +122,8 @@ type Server struct {
 	// posted holds the spooled files of the requests being handled
 	// (*http.Request → *postedFiles), from readMultipart to uploads.
 	posted sync.Map
+	// linkLimits counts customers' requests for fresh links (links.go).
+	linkLimits *linkRequestLimits
 }
 
 // New makes the server's handlers.
@@ -160,6 +166,7 @@ func New(store tickets.Store, opts Options) *Server {
 	}
 	s := &Server{store: store, opts: opts, mux: http.NewServeMux(), tpl: opts.Templates,
 		logins: newLoginGuard(opts.MaxLoginChecks), started: opts.Now()}
+	s.linkLimits = newLinkRequestLimits()
 	if s.tpl == nil {
 		tpl, err := templates.New("")
 		if err != nil {
@@ -203,6 +210,7 @@ func New(store tickets.Store, opts Options) *Server {
 	s.mux.Handle("POST /tickets/{key}/type", s.action(s.setType))
 	s.mux.Handle("POST /tickets/{key}/department", s.action(s.setDepartment))
 	s.mux.Handle("POST /tickets/{key}/assignee", s.action(s.setAssignee))
+	s.mux.Handle("POST /tickets/{key}/revoke-links", s.action(s.revokeLinks))
 
 	s.mux.Handle("GET /held", s.page(s.heldList))
 	s.mux.Handle("GET /held/{id}", s.page(s.heldMessage))
@@ -226,6 +234,9 @@ func New(store tickets.Store, opts Options) *Server {
 	s.mux.HandleFunc("POST /t/{key}/reply", s.customerReply)
 	s.mux.HandleFunc("GET /t/{key}/attachments/{id}", s.customerAttachment)
 	s.mux.HandleFunc("GET /me", s.customerList)
+	s.mux.HandleFunc("POST /t/{key}/link", s.requestTicketLink)
+	s.mux.HandleFunc("GET /me/link", s.listLinkPage)
+	s.mux.HandleFunc("POST /me/link", s.requestListLink)
 	return s
 }
 

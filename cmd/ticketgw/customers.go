@@ -12,9 +12,10 @@ import (
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
-// customers manages the registered senders used with senders = "registered".
+// customers manages the registered senders used with senders = "registered",
+// and revokes an address's deep links.
 func (e *env) customers(ctx context.Context, args []string) int {
-	const use = "usage: ticketgw customers add EMAIL [NAME] | remove EMAIL | list  [-config FILE]"
+	const use = "usage: ticketgw customers add EMAIL [NAME] | remove EMAIL | list | revoke-links EMAIL  [-config FILE]"
 	if len(args) == 0 {
 		fmt.Fprintln(e.stderr, use)
 		return exitUsage
@@ -28,6 +29,7 @@ func (e *env) customers(ctx context.Context, args []string) int {
 	switch {
 	case sub == "add" && len(rest) >= 1:
 	case sub == "remove" && len(rest) == 1:
+	case sub == "revoke-links" && len(rest) == 1:
 	case sub == "list" && len(rest) == 0:
 	default:
 		fmt.Fprintln(e.stderr, use)
@@ -62,6 +64,19 @@ func (e *env) customers(ctx context.Context, args []string) int {
 		}
 		if err == nil {
 			fmt.Fprintf(e.stdout, "customer %s removed\n", email)
+		}
+	case "revoke-links":
+		// Every link emailed to the address so far (its tickets' and its
+		// list's) stops working; the customer asks for a fresh one on the
+		// page a dead link shows. The address need not be registered.
+		var version uint32
+		err = st.Update(ctx, func(tx tickets.Tx) error {
+			var err error
+			version, err = tx.RevokeLinks(email)
+			return err
+		})
+		if err == nil {
+			fmt.Fprintf(e.stdout, "links of %s revoked (link version %d)\n", email, version)
 		}
 	case "list":
 		var list []tickets.Customer

@@ -43,7 +43,8 @@ commands:
                                             ingest one message from stdin; prints one JSON line
   tickets   list [-config FILE] [-json] [-status S]
   tickets   show [-config FILE] [-json] KEY
-  customers add|remove|list [-config FILE] [EMAIL [NAME]]
+  customers add|remove|list|revoke-links [-config FILE] [EMAIL [NAME]]
+  secret    rotate [-config FILE] [-grace 7d]  new secret for deep links; old links work during the grace
   analyst   add NAME [-password-stdin] | token NAME | list  [-config FILE]
   analyst   token NAME [-label L] [-expires 90d|never] [-read-only] | tokens NAME
             | token revoke ID | remove NAME | disable NAME | enable NAME
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.customers(ctx, rest)
 	case "analyst":
 		return e.analysts(ctx, rest)
+	case "secret":
+		return e.secret(ctx, rest)
 	case "config":
 		return e.config(rest)
 	case "help", "-h", "-help", "--help":

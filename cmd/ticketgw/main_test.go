@@ -356,3 +356,51 @@ func TestCustomersCommand(t *testing.T) {
 		t.Fatalf("bad address: %d", r.code)
 	}
 }
+
+// TestRevokeLinksAndRotateSecretCommands: `customers revoke-links` raises
+// the address's link version and `secret rotate` keeps the previous
+// secret for the grace asked for.
+func TestRevokeLinksAndRotateSecretCommands(t *testing.T) {
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	if r := runBinary(t, nil, "customers", "list", "-config", cfg); r.code != 0 { // makes the store
+		t.Fatalf("list: %d %s", r.code, r.stderr)
+	}
+	for i := 1; i <= 2; i++ {
+		r := runBinary(t, nil, "customers", "revoke-links", "-config", cfg, "Maria@Cliente.com.br")
+		if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("links of maria@cliente.com.br revoked (link version %d)", i)) {
+			t.Fatalf("revoke-links %d: %d %q %s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := runBinary(t, nil, "secret", "rotate", "-config", cfg, "-grace", "-1d"); r.code != 64 {
+		t.Errorf("negative grace: exit %d", r.code)
+	}
+	before := time.Now()
+	if r := runBinary(t, nil, "secret", "rotate", "-config", cfg, "-grace", "2d"); r.code != 0 || !strings.Contains(r.stdout, "secret rotated") {
+		t.Fatalf("rotate: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	st, err := tickets.Open(filepath.Join(dir, "data", "ticketgw.db"), tickets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.View(context.Background(), func(v tickets.View) error {
+		keys, err := v.LinkKeys()
+		if err != nil {
+			return err
+		}
+		if len(keys.Previous) != 32 || string(keys.Previous) == string(keys.Current) {
+			t.Errorf("no previous secret after rotate: %+v", keys)
+		}
+		if d := keys.PreviousUntil.Sub(before); d < 47*time.Hour || d > 49*time.Hour {
+			t.Errorf("grace ends %v after the rotation, want 2 days", d)
+		}
+		if ver, err := v.LinkVersion("maria@cliente.com.br"); err != nil || ver != 2 {
+			t.Errorf("link version %d %v, want 2", ver, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -59,10 +59,17 @@ func newWorker(cfg *config.Config, st tickets.Store, log *slog.Logger) (*mailout
 		// A stop waits this long for the relay's reply to the sends in
 		// hand, so that none is cut off and sent again on the next start.
 		ShutdownGrace: cfg.Outbound.Timeout.Duration,
+		Links:         linkPolicy(cfg),
 		Logger:        log.With("component", "outbox"),
 	}
 	for _, a := range cfg.Addresses {
 		opts.Senders = append(opts.Senders, mailout.Sender{Email: a.Email, Name: a.Name})
 	}
 	return mailout.NewWorker(st, opts)
+}
+
+// linkPolicy is how long the deep links of [web] live, for the pages that
+// check them and the outbox that makes them.
+func linkPolicy(cfg *config.Config) tickets.LinkPolicy {
+	return tickets.LinkPolicy{AfterClose: cfg.Web.TicketLinkAfterClose.Duration, ListLifetime: cfg.Web.ListLinkLifetime.Duration}
 }

@@ -271,6 +271,7 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem 
 		BudgetWait:     cfg.Memory.Wait.Duration,
 		SpoolDir:       spoolDir(cfg),
 		TrustedProxies: proxies,
+		Links:          linkPolicy(cfg),
 	})
 	if err := ws.CheckPages(); err != nil {
 		return nil, fmt.Errorf("templates_dir: %w", err)

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ticketgw/ticketgw/tickets"
@@ -189,6 +190,12 @@ type Web struct {
 	// default: the TCP peer is the client and the header is ignored, since
 	// anyone could set it.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// TicketLinkAfterClose is how long a ticket's deep link keeps working
+	// after the ticket closed (it always works while the ticket is not
+	// closed); ListLinkLifetime how long a /me link works after it was
+	// sent.
+	TicketLinkAfterClose Duration `toml:"ticket_link_after_close"`
+	ListLinkLifetime     Duration `toml:"list_link_lifetime"`
 }
 
 // Proxies parses TrustedProxies (validated already) into prefixes; a
@@ -371,24 +378,48 @@ func (c *Config) Clone() *Config {
 }
 
 // Duration is a time.Duration written in TOML as a string such as "60s" or
-// "5m", which is clearer to operators than a count of nanoseconds.
+// "5m", which is clearer to operators than a count of nanoseconds; whole
+// days may be written "30d".
 type Duration struct {
 	time.Duration
 }
 
-// UnmarshalText parses a Go duration string ("90s", "1m30s").
+// UnmarshalText parses a Go duration string ("90s", "1m30s") or a whole
+// number of days ("30d").
 func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(string(text))
+	v, err := ParseDuration(string(text))
 	if err != nil {
-		return fmt.Errorf("invalid duration %q: want a number with a unit, like \"60s\"", text)
+		return err
 	}
 	d.Duration = v
 	return nil
 }
 
-// MarshalText writes the duration in its shortest Go form ("1m", not
-// "1m0s"), which UnmarshalText reads back to the same value.
+// ParseDuration reads a duration as the configuration writes them: a Go
+// duration ("90s", "1m30s") or a whole number of days ("30d"), for the
+// keys and for command flags alike.
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseUint(days, 10, 16)
+		if err != nil || days == "" || days[0] == '+' {
+			return 0, fmt.Errorf("invalid duration %q: want a whole number of days, like \"30d\"", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want a number with a unit, like \"60s\" or \"30d\"", s)
+	}
+	return v, nil
+}
+
+// MarshalText writes the duration in its shortest form ("1m", not
+// "1m0s"; "30d" for whole days), which UnmarshalText reads back to the
+// same value.
 func (d Duration) MarshalText() ([]byte, error) {
+	if day := 24 * time.Hour; d.Duration > 0 && d.Duration%day == 0 {
+		return []byte(strconv.FormatInt(int64(d.Duration/day), 10) + "d"), nil
+	}
 	s := d.Duration.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]

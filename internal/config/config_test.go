@@ -75,7 +75,8 @@ func TestDefault(t *testing.T) {
 		Outbound: Outbound{Transport: "dir", Dir: "./ticketgw-data/outbox", TLS: "starttls",
 			Timeout: Duration{time.Minute}, GreetingTimeout: Duration{5 * time.Minute}, CommandTimeout: Duration{5 * time.Minute},
 			DataTimeout: Duration{10 * time.Minute}, Connections: 4, LoopLimit: 10, LoopLimitPerDomain: 500, LoopWindow: Duration{3 * time.Hour}},
-		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100, TrustedProxies: []string{}},
+		Web: Web{Listen: "127.0.0.1:8080", MaxConnections: 1000, MaxConnectionsPerIP: 100, TrustedProxies: []string{},
+			TicketLinkAfterClose: Duration{30 * 24 * time.Hour}, ListLinkLifetime: Duration{30 * 24 * time.Hour}},
 		Attachments: Attachments{
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
@@ -442,6 +443,8 @@ func TestDuration(t *testing.T) {
 		{time.Hour + time.Second, "1h0m1s"},
 		{1500 * time.Millisecond, "1.5s"},
 		{0, "0s"},
+		{30 * 24 * time.Hour, "30d"},
+		{36 * time.Hour, "36h"},
 	} {
 		b, err := Duration{tt.d}.MarshalText()
 		if err != nil || string(b) != tt.text {
@@ -453,8 +456,10 @@ func TestDuration(t *testing.T) {
 		}
 	}
 	var d Duration
-	if err := d.UnmarshalText([]byte("60")); err == nil {
-		t.Error("UnmarshalText accepted a duration without unit")
+	for _, bad := range []string{"60", "d", "1.5d", "-1d", "+1d", "1d12h", "99999d"} {
+		if err := d.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText accepted %q", bad)
+		}
 	}
 }
 

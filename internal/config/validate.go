@@ -55,6 +55,12 @@ func (c *Config) Validate() error {
 	v.outbound(c.Outbound)
 	v.web(c.Web)
 	v.trustedProxies(c.Web.TrustedProxies)
+	if c.Web.TicketLinkAfterClose.Duration < time.Hour {
+		v.add("web.ticket_link_after_close", "must be at least 1h")
+	}
+	if c.Web.ListLinkLifetime.Duration < time.Hour {
+		v.add("web.list_link_lifetime", "must be at least 1h")
+	}
 	v.attachments(c.Attachments)
 	v.memory(c.Memory)
 	return errors.Join(v.errs...)

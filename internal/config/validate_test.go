@@ -133,6 +133,8 @@ func TestValidationErrors(t *testing.T) {
 		{"web per ip negative", "[web]\nmax_connections_per_ip = -1", `web.max_connections_per_ip: must be from 1 to 1048576`},
 		{"web trusted proxy", "[web]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0.0/33\"]", `web.trusted_proxies[1]: "10.0.0.0/33" is not a network`},
 		{"web trusted proxy name", "[web]\ntrusted_proxies = [\"proxy.local\"]", `web.trusted_proxies[0]: "proxy.local" is not a network`},
+		{"ticket link lifetime", "[web]\nticket_link_after_close = \"10m\"", `web.ticket_link_after_close: must be at least 1h`},
+		{"list link lifetime", "[web]\nlist_link_lifetime = \"0s\"", `web.list_link_lifetime: must be at least 1h`},
 
 		// attachments
 		{"memory budget small", "[memory]\nbudget_bytes = 1000", `memory.budget_bytes: must be at least 16777216 (16 MiB)`},
