@@ -112,13 +112,37 @@ type proxy struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	idling atomic.Bool
+	// hold, when not nil, is the proxy frozen as a hung server is: each
+	// server→client copy forwards hold.after more chunks, then nothing
+	// until hold.thawed is closed, keeping both sockets open.
+	hold *freezeState
 }
 
-// watch copies one direction, noting IDLE's start and end.
-func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling bool) {
+type freezeState struct {
+	after  int
+	thawed chan struct{}
+}
+
+// watch copies one direction, noting IDLE's start and end; the
+// server→client direction (fromServer) obeys a freeze.
+func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling, fromServer bool) {
 	buf := make([]byte, 32<<10)
+	var seen *freezeState // the freeze this copy counts chunks for
+	var passed int
 	for {
 		n, err := src.Read(buf)
+		if n > 0 && fromServer {
+			p.mu.Lock()
+			h := p.hold
+			p.mu.Unlock()
+			if h != nil && h != seen {
+				seen, passed = h, 0
+			}
+			if h != nil && passed >= h.after {
+				<-h.thawed
+			}
+			passed++
+		}
 		if n > 0 {
 			if bytes.Contains(buf[:n], []byte(marker)) {
 				p.idling.Store(idling)
@@ -130,6 +154,27 @@ func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling bool) 
 		if err != nil {
 			return
 		}
+	}
+}
+
+// freeze makes the proxy a server that stopped answering: after more
+// chunks from the server go through (say, an EXISTS), then nothing, on
+// every connection, old and new, until thaw.
+func (p *proxy) freeze(after int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hold == nil {
+		p.hold = &freezeState{after: after, thawed: make(chan struct{})}
+	}
+}
+
+// thaw lets the server's bytes through again.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hold != nil {
+		close(p.hold.thawed)
+		p.hold = nil
 	}
 }
 
@@ -147,7 +192,7 @@ func startProxy(t testing.TB, backend string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{addr: ln.Addr().String()}
-	t.Cleanup(func() { ln.Close(); p.cut() })
+	t.Cleanup(func() { ln.Close(); p.thaw(); p.cut() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -162,8 +207,8 @@ func startProxy(t testing.TB, backend string) *proxy {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, b)
 			p.mu.Unlock()
-			go func() { p.watch(b, c, "DONE\r\n", false); b.Close() }()
-			go func() { p.watch(c, b, "+ idling", true); c.Close() }()
+			go func() { p.watch(b, c, "DONE\r\n", false, false); b.Close() }()
+			go func() { p.watch(c, b, "+ idling", true, true); c.Close() }()
 		}
 	}()
 	return p
