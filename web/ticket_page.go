@@ -277,7 +277,7 @@ func (s *Server) analystAttachment(w http.ResponseWriter, r *http.Request, sess 
 		s.internal(w, r, sess, err)
 		return
 	}
-	sendFile(w, a.Filename, a.ContentType, data)
+	sendAttachment(w, a, data)
 }
 
 // attachment reads an attachment of a ticket, ErrNotFound when the ticket
