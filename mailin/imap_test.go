@@ -113,13 +113,14 @@ type proxy struct {
 	conns  []net.Conn
 	idling atomic.Bool
 	// hold, when not nil, is the proxy frozen as a hung server is: each
-	// server→client copy forwards hold.after more chunks, then nothing
-	// until hold.thawed is closed, keeping both sockets open.
+	// server→client copy forwards chunks until one holding hold.after
+	// went through (at once when it is ""), then nothing until
+	// hold.thawed is closed, keeping both sockets open.
 	hold *freezeState
 }
 
 type freezeState struct {
-	after  int
+	after  string
 	thawed chan struct{}
 }
 
@@ -127,8 +128,8 @@ type freezeState struct {
 // server→client direction (fromServer) obeys a freeze.
 func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling, fromServer bool) {
 	buf := make([]byte, 32<<10)
-	var seen *freezeState // the freeze this copy counts chunks for
-	var passed int
+	var seen *freezeState // the freeze this copy watches for
+	var marked bool       // its marker went through
 	for {
 		n, err := src.Read(buf)
 		if n > 0 && fromServer {
@@ -136,12 +137,14 @@ func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling, fromS
 			h := p.hold
 			p.mu.Unlock()
 			if h != nil && h != seen {
-				seen, passed = h, 0
+				seen, marked = h, h.after == ""
 			}
-			if h != nil && passed >= h.after {
+			if h != nil && marked {
 				<-h.thawed
 			}
-			passed++
+			if h != nil && bytes.Contains(buf[:n], []byte(h.after)) {
+				marked = true
+			}
 		}
 		if n > 0 {
 			if bytes.Contains(buf[:n], []byte(marker)) {
@@ -157,10 +160,10 @@ func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling, fromS
 	}
 }
 
-// freeze makes the proxy a server that stopped answering: after more
-// chunks from the server go through (say, an EXISTS), then nothing, on
-// every connection, old and new, until thaw.
-func (p *proxy) freeze(after int) {
+// freeze makes the proxy a server that stopped answering: the server's
+// bytes go through up to a chunk holding after (say, "EXISTS"), then
+// nothing, on every connection, old and new, until thaw.
+func (p *proxy) freeze(after string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.hold == nil {
