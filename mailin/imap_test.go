@@ -244,7 +244,16 @@ func runPoller(t testing.TB, g *mailin.Ingester, st tickets.Store, opts mailin.M
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
-	return func() { cancel(); <-done }
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			// A hung poller (fault tests D2) fails the test instead of
+			// hanging it.
+			t.Error("the poller did not stop within 10s of its context's end")
+		}
+	}
 }
 
 func countTickets(t testing.TB, st tickets.Store) int {
