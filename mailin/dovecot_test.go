@@ -1,6 +1,7 @@
 package mailin_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -95,4 +96,35 @@ func TestDovecotMove(t *testing.T) {
 	if n := inboundCount(t, st, tickets.Created); n != 10 {
 		t.Fatalf("%d created", n)
 	}
+}
+
+// TestDovecotHungBetweenResponses is fault tests D2 as it was measured:
+// Dovecot behind a proxy that lets the new mail's EXISTS through and then
+// forwards nothing, keeping both sockets open. The poller notices within
+// its command bound, records the error, and once the server answers again
+// takes the mail.
+func TestDovecotHungBetweenResponses(t *testing.T) {
+	d := dovecotrun.Start(t)
+	d.Deliver(t, imapMail(0))
+	p := startProxy(t, d.Addr)
+	m := &memIMAP{addr: p.addr, proxy: p}
+	g, st := newIngester(t, corpusOptions())
+	opts := dovecotOptions(d, "seen")
+	opts.Server = p.addr
+	opts.CommandTimeout = 500 * time.Millisecond
+	stop := runPoller(t, g, st, opts)
+	defer stop()
+	eventually(t, "mail 0", func() bool { return countTickets(t, st) == 1 })
+	m.waitIdle(t)
+	p.freeze("EXISTS")
+	d.Deliver(t, imapMail(1))
+	eventually(t, "the error recorded while Dovecot is hung", func() bool {
+		return strings.Contains(mailboxState(t, st).LastError, "server stopped answering")
+	})
+	if n := countTickets(t, st); n != 1 {
+		t.Fatalf("%d tickets while hung", n)
+	}
+	p.thaw()
+	eventually(t, "mail 1 once Dovecot answers", func() bool { return countTickets(t, st) == 2 })
+	eventually(t, "the error cleared", func() bool { return mailboxState(t, st).LastError == "" })
 }

@@ -40,8 +40,21 @@ type MailboxOptions struct {
 	TLSConfig *tls.Config
 	// Batch is how many messages are fetched per command (default 50).
 	Batch int
-	// IdleRestart re-issues IDLE before servers drop it (default 28m).
+	// IdleRestart re-issues IDLE (DONE, then IDLE again) after this long
+	// (default 4m). Each restart is a command the server must answer, so
+	// that a server which died silently during IDLE is noticed; it is kept
+	// below IdleTimeout.
 	IdleRestart time.Duration
+	// CommandTimeout is the longest the server may stay silent while a
+	// command (LOGIN, SELECT, SEARCH, FETCH, STORE, MOVE, EXPUNGE, LOGOUT,
+	// DONE, the greeting) waits for its answer (default 45s); then the
+	// connection is closed and the poller reconnects. Bytes arriving
+	// restart the bound: a long FETCH that makes progress is not cut.
+	CommandTimeout time.Duration
+	// IdleTimeout is the read deadline in IDLE: the longest silence
+	// allowed while idling (default 5m; Dovecot sends "* OK Still here"
+	// every 2m).
+	IdleTimeout time.Duration
 	// RetryMin and RetryMax bound the reconnection backoff (1s to 5m).
 	RetryMin, RetryMax time.Duration
 	Logger             *slog.Logger
@@ -75,9 +88,18 @@ func NewPoller(g *Ingester, store tickets.Store, opts MailboxOptions) (*Poller, 
 	if opts.Batch <= 0 {
 		opts.Batch = 50
 	}
-	if opts.IdleRestart <= 0 {
-		opts.IdleRestart = 28 * time.Minute
+	if opts.CommandTimeout <= 0 {
+		opts.CommandTimeout = 45 * time.Second
 	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 5 * time.Minute
+	}
+	if opts.IdleRestart <= 0 {
+		opts.IdleRestart = 4 * time.Minute
+	}
+	// A restart must come before the idle read deadline, or a server that
+	// sends no keepalive (most but Dovecot) would be taken for dead.
+	opts.IdleRestart = min(opts.IdleRestart, opts.IdleTimeout*4/5)
 	if opts.RetryMin <= 0 {
 		opts.RetryMin = time.Second
 	}
@@ -121,42 +143,53 @@ func (p *Poller) Run(ctx context.Context) error {
 // error or ctx ends it.
 func (p *Poller) session(ctx context.Context) error {
 	newMail := make(chan struct{}, 1)
-	c, err := p.connect(ctx, newMail)
+	c, w, err := p.connect(ctx, newMail)
 	if err != nil {
 		return err
 	}
+	s := &imapSession{Client: c, w: w, p: p}
 	defer c.Close()
 	defer func() {
 		if ctx.Err() != nil {
 			// Shutting down: the message in hand was finished (drain
 			// checks ctx between messages); say goodbye properly.
-			logout := c.Logout()
-			select {
-			case <-c.Closed():
-			case <-time.After(5 * time.Second):
-			case <-waitCmd(logout):
-			}
+			_ = s.run("logout", func() error {
+				logout := c.Logout()
+				select {
+				case <-c.Closed():
+				case <-time.After(5 * time.Second):
+				case <-waitCmd(logout):
+				}
+				return nil
+			})
 		}
 	}()
-	if err := p.login(ctx, c); err != nil {
+	if err := p.login(ctx, s); err != nil {
 		return err
 	}
 	if dest, ok := strings.CutPrefix(p.opts.After, "move:"); ok {
 		// The folder may exist already; MOVE will say if it cannot.
-		_ = c.Create(dest, nil).Wait()
+		if err := s.run("create "+dest, func() error { _ = c.Create(dest, nil).Wait(); return nil }); err != nil {
+			return err
+		}
 	}
-	sel, err := c.Select(p.opts.Mailbox, nil).Wait()
+	var sel *imap.SelectData
+	err = s.run("select", func() error {
+		var err error
+		sel, err = c.Select(p.opts.Mailbox, nil).Wait()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("select %s: %w", p.opts.Mailbox, err)
 	}
 	p.log.Info("imap connected", "server", p.opts.Server, "messages", sel.NumMessages, "uidvalidity", sel.UIDValidity)
 	idle := p.opts.IDLE && c.Caps().Has(imap.CapIdle)
 	for {
-		if err := p.drain(ctx, c, sel.UIDValidity); err != nil {
+		if err := p.drain(ctx, s, sel.UIDValidity); err != nil {
 			return err
 		}
 		if idle {
-			err = p.idle(ctx, c, newMail)
+			err = p.idle(ctx, s, newMail)
 		} else {
 			err = p.sleep(ctx, c, newMail)
 		}
@@ -166,10 +199,25 @@ func (p *Poller) session(ctx context.Context) error {
 	}
 }
 
-func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclient.Client, error) {
+// imapSession is one connection: the client and the watchdog on its
+// socket, through which every command goes.
+type imapSession struct {
+	*imapclient.Client
+	w *watchdog
+	p *Poller
+}
+
+// run bounds one command by CommandTimeout of server silence.
+func (s *imapSession) run(what string, f func() error) error {
+	return s.w.run(what, s.p.opts.CommandTimeout, f)
+}
+
+// connect dials the server and waits for its greeting. The connection is
+// dialled here, not by imapclient, so that the watchdog sits under TLS and
+// the client and can cut the socket.
+func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclient.Client, *watchdog, error) {
 	opts := &imapclient.Options{
 		TLSConfig: p.opts.TLSConfig,
-		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
@@ -185,34 +233,64 @@ func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclien
 		host, _, _ := net.SplitHostPort(p.opts.Server)
 		opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}
-	var c *imapclient.Client
-	var err error
 	switch p.opts.TLS {
-	case "implicit", "":
-		c, err = imapclient.DialTLS(p.opts.Server, opts)
-	case "starttls":
-		c, err = imapclient.DialStartTLS(p.opts.Server, opts)
-	case "none":
-		c, err = imapclient.DialInsecure(p.opts.Server, opts)
+	case "implicit", "", "starttls", "none":
 	default:
-		return nil, fmt.Errorf("imap %s: tls %q is not one of implicit, starttls, none", p.opts.Name, p.opts.TLS)
+		return nil, nil, fmt.Errorf("imap %s: tls %q is not one of implicit, starttls, none", p.opts.Name, p.opts.TLS)
 	}
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	raw, err := (&net.Dialer{}).DialContext(dialCtx, "tcp", p.opts.Server)
 	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", p.opts.Server, err)
+		return nil, nil, fmt.Errorf("connect %s: %w", p.opts.Server, err)
 	}
-	if err := c.WaitGreeting(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("connect %s: greeting: %w", p.opts.Server, err)
+	w, conn := watchConn(raw)
+	var c *imapclient.Client
+	err = w.run("greeting", p.opts.CommandTimeout, func() error {
+		switch p.opts.TLS {
+		case "implicit", "":
+			cfg := opts.TLSConfig.Clone()
+			if cfg.NextProtos == nil {
+				cfg.NextProtos = []string{"imap"}
+			}
+			if cfg.ServerName == "" {
+				cfg.ServerName, _, _ = net.SplitHostPort(p.opts.Server)
+			}
+			tc := tls.Client(conn, cfg)
+			if err := tc.HandshakeContext(dialCtx); err != nil {
+				return fmt.Errorf("tls: %w", err)
+			}
+			c = imapclient.New(tc, opts)
+		case "starttls":
+			if opts.TLSConfig.ServerName == "" {
+				opts.TLSConfig = opts.TLSConfig.Clone()
+				opts.TLSConfig.ServerName, _, _ = net.SplitHostPort(p.opts.Server)
+			}
+			var err error
+			if c, err = imapclient.NewStartTLS(conn, opts); err != nil {
+				return fmt.Errorf("starttls: %w", err)
+			}
+		case "none":
+			c = imapclient.New(conn, opts)
+		}
+		return c.WaitGreeting()
+	})
+	if err != nil {
+		if c != nil {
+			c.Close()
+		}
+		raw.Close()
+		return nil, nil, fmt.Errorf("connect %s: %w", p.opts.Server, err)
 	}
-	return c, nil
+	return c, w, nil
 }
 
 // login authenticates with the password or, for xoauth2, the token the
 // token command prints; a refused token is fetched anew once (it may just
 // have expired).
-func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
+func (p *Poller) login(ctx context.Context, c *imapSession) error {
 	if p.opts.Auth != "xoauth2" {
-		if err := c.Login(p.opts.Username, p.opts.Password).Wait(); err != nil {
+		if err := c.run("login", func() error { return c.Login(p.opts.Username, p.opts.Password).Wait() }); err != nil {
 			return fmt.Errorf("login as %s: %w", p.opts.Username, err)
 		}
 		return nil
@@ -223,7 +301,9 @@ func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
 		if token, err = runTokenCommand(ctx, p.opts.TokenCommand); err != nil {
 			return err
 		}
-		if err = c.Authenticate(&xoauth2{user: p.opts.Username, token: token}); err == nil {
+		if err = c.run("authenticate", func() error {
+			return c.Authenticate(&xoauth2{user: p.opts.Username, token: token})
+		}); err == nil {
 			return nil
 		}
 	}
@@ -231,7 +311,7 @@ func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
 }
 
 // drain ingests every message not yet processed, a batch at a time.
-func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+func (p *Poller) drain(ctx context.Context, c *imapSession, uidValidity uint32) error {
 	for ctx.Err() == nil {
 		var st tickets.MailboxState
 		if err := p.store.View(ctx, func(v tickets.View) error {
@@ -251,7 +331,7 @@ func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 			return err
 		}
 		if len(uids) == 0 {
-			st.LastSuccess, st.LastError = time.Now().UTC(), ""
+			st.LastSuccess, st.LastError, st.FailingSince = time.Now().UTC(), "", time.Time{}
 			return p.saveState(ctx, st)
 		}
 		if err := p.batch(ctx, c, &st, uids[:min(len(uids), p.opts.Batch)]); err != nil {
@@ -266,7 +346,7 @@ func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 // read it meanwhile); the first time, or after UIDVALIDITY changed, the
 // unseen messages. With move or delete, processed mail leaves the mailbox:
 // whatever is there is to do.
-func (p *Poller) pending(c *imapclient.Client, lastUID uint32) ([]imap.UID, error) {
+func (p *Poller) pending(c *imapSession, lastUID uint32) ([]imap.UID, error) {
 	crit := &imap.SearchCriteria{}
 	switch {
 	case p.opts.After != "seen":
@@ -277,7 +357,12 @@ func (p *Poller) pending(c *imapclient.Client, lastUID uint32) ([]imap.UID, erro
 	default:
 		crit.NotFlag = []imap.Flag{imap.FlagSeen}
 	}
-	data, err := c.UIDSearch(crit, nil).Wait()
+	var data *imap.SearchData
+	err := c.run("search", func() error {
+		var err error
+		data, err = c.UIDSearch(crit, nil).Wait()
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -295,15 +380,35 @@ func (p *Poller) pending(c *imapclient.Client, lastUID uint32) ([]imap.UID, erro
 // one message is held in memory at a time. Each one that got an outcome is
 // marked after its commit; at the first store failure the rest stay as
 // they are, to be fetched again.
-func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.MailboxState, uids []imap.UID) error {
+func (p *Poller) batch(ctx context.Context, c *imapSession, st *tickets.MailboxState, uids []imap.UID) error {
 	section := &imap.FetchItemBodySection{Peek: true}
-	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	var cmd *imapclient.FetchCommand
+	// The watchdog watches while a message is awaited and read, not while
+	// it is ingested.
+	next := func() (buf *imapclient.FetchMessageBuffer, err error) {
+		err = c.run("fetch", func() error {
+			if cmd == nil {
+				cmd = c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+			}
+			m := cmd.Next()
+			if m == nil {
+				return nil
+			}
+			var err error
+			buf, err = m.Collect()
+			return err
+		})
+		return buf, err
+	}
 	var done []imap.UID
 	var ingestErr error
-	for m := cmd.Next(); m != nil && ingestErr == nil && ctx.Err() == nil; m = cmd.Next() {
-		buf, err := m.Collect()
+	for ingestErr == nil && ctx.Err() == nil {
+		buf, err := next()
 		if err != nil {
 			ingestErr = fmt.Errorf("fetch: %w", err)
+			break
+		}
+		if buf == nil {
 			break
 		}
 		raw := buf.FindBodySection(section)
@@ -319,7 +424,13 @@ func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.Ma
 		}
 		done = append(done, buf.UID)
 	}
-	fetchErr := cmd.Close() // discards what was not read
+	// Close discards what was not read.
+	fetchErr := c.run("fetch", func() error {
+		if cmd == nil {
+			return nil
+		}
+		return cmd.Close()
+	})
 	if len(done) > 0 {
 		if err := p.after(c, done); err != nil {
 			return err
@@ -332,7 +443,7 @@ func (p *Poller) batch(ctx context.Context, c *imapclient.Client, st *tickets.Ma
 			}
 			st.LastUID = max(st.LastUID, uint32(u))
 		}
-		st.LastSuccess, st.LastError = time.Now().UTC(), ""
+		st.LastSuccess, st.LastError, st.FailingSince = time.Now().UTC(), "", time.Time{}
 		if err := p.saveState(ctx, *st); err != nil {
 			return err
 		}
@@ -359,11 +470,11 @@ func waitCmd(cmd *imapclient.Command) <-chan struct{} {
 }
 
 // after applies the after setting to committed messages.
-func (p *Poller) after(c *imapclient.Client, uids []imap.UID) error {
+func (p *Poller) after(c *imapSession, uids []imap.UID) error {
 	set := imap.UIDSetNum(uids...)
 	if dest, ok := strings.CutPrefix(p.opts.After, "move:"); ok {
 		// MOVE, or COPY + \Deleted + EXPUNGE where the server lacks it.
-		if _, err := c.Move(set, dest).Wait(); err != nil {
+		if err := c.run("move", func() error { _, err := c.Move(set, dest).Wait(); return err }); err != nil {
 			return fmt.Errorf("move to %s: %w", dest, err)
 		}
 		return nil
@@ -372,39 +483,47 @@ func (p *Poller) after(c *imapclient.Client, uids []imap.UID) error {
 	if p.opts.After == "delete" {
 		flags.Flags = []imap.Flag{imap.FlagDeleted}
 	}
-	if err := c.Store(set, flags, nil).Close(); err != nil {
+	if err := c.run("store", func() error { return c.Store(set, flags, nil).Close() }); err != nil {
 		return fmt.Errorf("store flags: %w", err)
 	}
 	if p.opts.After == "delete" {
-		var exp *imapclient.ExpungeCommand
-		if c.Caps().Has(imap.CapUIDPlus) || c.Caps().Has(imap.CapIMAP4rev2) {
-			exp = c.UIDExpunge(set) // only ours, not what others marked
-		} else {
-			exp = c.Expunge()
+		expunge := func() error {
+			if c.Caps().Has(imap.CapUIDPlus) || c.Caps().Has(imap.CapIMAP4rev2) {
+				return c.UIDExpunge(set).Close() // only ours, not what others marked
+			}
+			return c.Expunge().Close()
 		}
-		if err := exp.Close(); err != nil {
+		if err := c.run("expunge", expunge); err != nil {
 			return fmt.Errorf("expunge: %w", err)
 		}
 	}
 	return nil
 }
 
-// idle waits in IDLE for new mail, re-issuing it before servers drop it.
-func (p *Poller) idle(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}) error {
-	cmd, err := c.Idle()
-	if err != nil {
+// idle waits in IDLE for new mail, and returns after IdleRestart so that
+// the caller looks for mail and idles again: that restart is answered by a
+// live server, which is how a dead one is noticed. While idling, the
+// watchdog allows IdleTimeout of silence.
+func (p *Poller) idle(ctx context.Context, c *imapSession, newMail <-chan struct{}) error {
+	var cmd *imapclient.IdleCommand
+	if err := c.run("idle", func() error {
+		var err error
+		cmd, err = c.Idle()
+		return err
+	}); err != nil {
 		return fmt.Errorf("idle: %w", err)
 	}
 	timer := time.NewTimer(p.opts.IdleRestart)
 	defer timer.Stop()
-	var closed <-chan struct{} = c.Closed()
+	c.w.arm("idle", p.opts.IdleTimeout)
 	select {
 	case <-newMail:
 	case <-timer.C:
 	case <-ctx.Done():
-	case <-closed:
+	case <-c.Closed():
 	}
-	if err := cmd.Close(); err != nil {
+	c.w.disarm()
+	if err := c.run("idle done", cmd.Close); err != nil {
 		return fmt.Errorf("idle: %w", err)
 	}
 	return ctx.Err()
@@ -444,6 +563,9 @@ func (p *Poller) recordError(cause error) {
 			return err
 		}
 		st.LastError = cause.Error()
+		if st.FailingSince.IsZero() {
+			st.FailingSince = time.Now().UTC()
+		}
 		return tx.SetMailbox(st)
 	})
 	if err != nil {

@@ -112,13 +112,40 @@ type proxy struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	idling atomic.Bool
+	// hold, when not nil, is the proxy frozen as a hung server is: each
+	// server→client copy forwards chunks until one holding hold.after
+	// went through (at once when it is ""), then nothing until
+	// hold.thawed is closed, keeping both sockets open.
+	hold *freezeState
 }
 
-// watch copies one direction, noting IDLE's start and end.
-func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling bool) {
+type freezeState struct {
+	after  string
+	thawed chan struct{}
+}
+
+// watch copies one direction, noting IDLE's start and end; the
+// server→client direction (fromServer) obeys a freeze.
+func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling, fromServer bool) {
 	buf := make([]byte, 32<<10)
+	var seen *freezeState // the freeze this copy watches for
+	var marked bool       // its marker went through
 	for {
 		n, err := src.Read(buf)
+		if n > 0 && fromServer {
+			p.mu.Lock()
+			h := p.hold
+			p.mu.Unlock()
+			if h != nil && h != seen {
+				seen, marked = h, h.after == ""
+			}
+			if h != nil && marked {
+				<-h.thawed
+			}
+			if h != nil && bytes.Contains(buf[:n], []byte(h.after)) {
+				marked = true
+			}
+		}
 		if n > 0 {
 			if bytes.Contains(buf[:n], []byte(marker)) {
 				p.idling.Store(idling)
@@ -130,6 +157,27 @@ func (p *proxy) watch(dst io.Writer, src io.Reader, marker string, idling bool) 
 		if err != nil {
 			return
 		}
+	}
+}
+
+// freeze makes the proxy a server that stopped answering: the server's
+// bytes go through up to a chunk holding after (say, "EXISTS"), then
+// nothing, on every connection, old and new, until thaw.
+func (p *proxy) freeze(after string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hold == nil {
+		p.hold = &freezeState{after: after, thawed: make(chan struct{})}
+	}
+}
+
+// thaw lets the server's bytes through again.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hold != nil {
+		close(p.hold.thawed)
+		p.hold = nil
 	}
 }
 
@@ -147,7 +195,7 @@ func startProxy(t testing.TB, backend string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{addr: ln.Addr().String()}
-	t.Cleanup(func() { ln.Close(); p.cut() })
+	t.Cleanup(func() { ln.Close(); p.thaw(); p.cut() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -162,8 +210,8 @@ func startProxy(t testing.TB, backend string) *proxy {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, b)
 			p.mu.Unlock()
-			go func() { p.watch(b, c, "DONE\r\n", false); b.Close() }()
-			go func() { p.watch(c, b, "+ idling", true); c.Close() }()
+			go func() { p.watch(b, c, "DONE\r\n", false, false); b.Close() }()
+			go func() { p.watch(c, b, "+ idling", true, true); c.Close() }()
 		}
 	}()
 	return p
@@ -196,7 +244,16 @@ func runPoller(t testing.TB, g *mailin.Ingester, st tickets.Store, opts mailin.M
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
-	return func() { cancel(); <-done }
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			// A hung poller (fault tests D2) fails the test instead of
+			// hanging it.
+			t.Error("the poller did not stop within 10s of its context's end")
+		}
+	}
 }
 
 func countTickets(t testing.TB, st tickets.Store) int {

@@ -135,6 +135,7 @@ func (g *Ingester) Ingest(ctx context.Context, raw []byte, env Envelope) (Result
 	p, perr := Parse(raw, g.opts.Limits)
 	if perr == nil {
 		d.parsed = p
+		d.fingerprint = contentFingerprint(p)
 		d.prepare()
 	} else {
 		d.parseErr = perr
@@ -173,6 +174,9 @@ type delivery struct {
 	sha      string
 	parsed   *Parsed
 	parseErr error
+	// fingerprint is the content fingerprint (contentFingerprint) of
+	// parsed mail, part of its dedupe key.
+	fingerprint string
 
 	ignore    string // classification reason, "" when the message is for us
 	spam      bool   // an upstream filter's verdict: held, never answered
@@ -191,21 +195,6 @@ func (d *delivery) messageID() string {
 		return ""
 	}
 	return d.parsed.MessageID
-}
-
-// dedupeKey is the Message-ID, or the SHA-256 of the bytes for mail that
-// has none. A hostile, huge Message-ID is hashed so that it always fits the
-// store's key size.
-func (d *delivery) dedupeKey() string {
-	id := d.messageID()
-	switch {
-	case id == "":
-		return "sha256:" + d.sha
-	case len(id) > 512:
-		sum := sha256.Sum256([]byte(id))
-		return "midsha256:" + hex.EncodeToString(sum[:])
-	}
-	return "mid:" + id
 }
 
 func (d *delivery) prepare() {
@@ -249,7 +238,7 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 		in.From, in.Subject, in.Problems = d.parsed.From, d.parsed.Subject, d.parsed.Problems
 	}
 	key := d.dedupeKey()
-	if first, ok, err := tx.Seen(key); err != nil {
+	if first, ok, err := d.seenBefore(tx); err != nil {
 		return Result{}, err
 	} else if ok {
 		in.Outcome, in.Ticket = tickets.Duplicate, first.Ticket

@@ -25,7 +25,8 @@ func (a *xoauth2) Start() (string, []byte, error) {
 func (a *xoauth2) Next([]byte) ([]byte, error) { return []byte{}, nil }
 
 // runTokenCommand runs token_command and returns the access token it
-// prints. It never logs the token.
+// prints. It never logs the token, and a failure carries only a short,
+// redacted reason (redactReason), never the command's stderr verbatim.
 func runTokenCommand(ctx context.Context, command string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -33,7 +34,13 @@ func runTokenCommand(ctx context.Context, command string) (string, error) {
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("token_command: %w: %s", err, strings.TrimSpace(errb.String()))
+		// The stderr is never passed on whole: it goes to the log and
+		// /healthz, and token commands print their requests, secrets
+		// and all (security audit D10).
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("token_command: timed out after 30s: %s", redactReason(errb.String()))
+		}
+		return "", fmt.Errorf("token_command: %w: %s", err, redactReason(errb.String()))
 	}
 	token := strings.TrimSpace(out.String())
 	if token == "" {

@@ -3,10 +3,12 @@ package mailin_test
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -88,5 +90,51 @@ func TestPollerXOAUTH2(t *testing.T) {
 	eventually(t, "the message fetched after an XOAUTH2 login", func() bool { return countTickets(t, st) == 1 })
 	if len(seen) < 2 || seen[0] != "token-1" || seen[1] != "token-2" {
 		t.Fatalf("tokens presented: %q, want token-1 refused then token-2", seen)
+	}
+}
+
+// lockedBuffer is a log sink the poller's goroutine and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestTokenCommandStderrRedacted (security audit D10): a failing
+// token_command that prints its request, secrets and all, on stderr leaves
+// only a short, redacted reason in the mailbox state (what /healthz shows)
+// and in the log.
+func TestTokenCommandStderrRedacted(t *testing.T) {
+	srv := startMemIMAP(t)
+	opts := pollerOptions(srv.addr, "seen")
+	opts.Auth, opts.Password = "xoauth2", ""
+	opts.TokenCommand = `echo 'curl: (22) https://oauth2.example/token?client_secret=S3CR3T-client&refresh_token=1//0gREFRESHTOKEN invalid_grant' >&2; echo 'client_secret=S3CR3T-client' >&2; exit 1`
+	var logs lockedBuffer
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	g, st := newIngester(t, corpusOptions())
+	stop := runPoller(t, g, st, opts)
+	eventually(t, "the error recorded", func() bool { return mailboxState(t, st).LastError != "" })
+	stop()
+	got := mailboxState(t, st).LastError
+	for _, where := range []struct{ name, text string }{{"last_error", got}, {"log", logs.String()}} {
+		for _, secret := range []string{"S3CR3T", "REFRESHTOKEN"} {
+			if strings.Contains(where.text, secret) {
+				t.Errorf("%s holds %q: %s", where.name, secret, where.text)
+			}
+		}
+	}
+	if !strings.Contains(got, "exit status 1") || !strings.Contains(got, "curl: (22) https://oauth2.example/token?…") {
+		t.Errorf("last_error %q does not say what failed", got)
 	}
 }

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -205,11 +206,23 @@ func (t *boltTx) indexMessageID(messageID string, n uint64) error {
 	if len(id) == 0 || len(id) > 900 {
 		return nil
 	}
-	if err := t.tx.Bucket(bMsgIDs).Put(id, u64(n)); err != nil {
+	b := t.tx.Bucket(bMsgIDs)
+	val := u64(n)
+	if old := b.Get(id); old != nil && !bytes.Equal(old, val) {
+		// Two tickets claim one Message-ID: someone reused it (security
+		// audit D19). Neither threads by it from now on, so that a
+		// stranger's copy cannot take the real one's replies over.
+		val = ambiguousMessageID
+	}
+	if err := b.Put(id, val); err != nil {
 		return fmt.Errorf("index message-id: %w", err)
 	}
 	return nil
 }
+
+// ambiguousMessageID marks, in the Message-ID index, an ID that more than
+// one ticket holds. A ticket number is 8 bytes; this is one.
+var ambiguousMessageID = []byte{0}
 
 func (t *boltTx) addEvent(n uint64, e Event) error {
 	seq, err := t.tx.Bucket(bEvents).NextSequence()

@@ -162,7 +162,7 @@ func (t *boltTx) TicketByMessageID(messageID string) (string, bool, error) {
 		return "", false, nil
 	}
 	v := t.tx.Bucket(bMsgIDs).Get(id)
-	if v == nil {
+	if v == nil || bytes.Equal(v, ambiguousMessageID) {
 		return "", false, nil
 	}
 	var tk Ticket

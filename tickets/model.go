@@ -142,11 +142,20 @@ type Customer struct {
 // MailboxState is what the IMAP poller remembers of one mailbox between
 // runs, and what monitoring reads of it.
 type MailboxState struct {
-	Name        string    `json:"name"`
-	UIDValidity uint32    `json:"uid_validity"`
-	LastUID     uint32    `json:"last_uid"`
+	Name        string `json:"name"`
+	UIDValidity uint32 `json:"uid_validity"`
+	LastUID     uint32 `json:"last_uid"`
+	// LastSuccess is when a poll last found the mailbox drained.
 	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
+	// LastError is why the last session failed (connect, login, a
+	// command the server left unanswered: "search: server stopped
+	// answering: nothing for 45s in search; connection closed"), empty
+	// once a poll succeeds again. Secrets are redacted from it, but it is detail:
+	// show it to analysts, not to anonymous callers.
+	LastError string `json:"last_error,omitempty"`
+	// FailingSince is when the current run of failures began (the first
+	// error after a success); zero while the mailbox works.
+	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
 // Outcome is what became of one inbound email.

@@ -53,7 +53,8 @@ type View interface {
 	// Tickets lists tickets matching f, newest update first.
 	Tickets(f Filter) ([]Ticket, error)
 	// TicketByMessageID names the ticket that a Message-ID (inbound or
-	// outbound, with or without angle brackets) belongs to.
+	// outbound, with or without angle brackets) belongs to. An ID that
+	// two tickets hold (one reused it) names none.
 	TicketByMessageID(messageID string) (key string, ok bool, err error)
 	// Seen returns the inbound record first stored under a dedupe key.
 	Seen(dedupeKey string) (Inbound, bool, error)

@@ -186,7 +186,7 @@ func (s *Server) customerAttachment(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, nil, err)
 		return
 	}
-	sendFile(w, a.Filename, a.ContentType, data)
+	sendAttachment(w, a, data)
 }
 
 type customerListData struct {

@@ -57,7 +57,7 @@ func TestCustomerAttachmentDownload(t *testing.T) {
 	if a.code != 200 || a.body != "<script>alert(5)</script>" {
 		t.Fatalf("download: %d %q", a.code, a.body)
 	}
-	checkDownloadHeaders(t, a, "text/html", `attachment; filename="<img src=x onerror=alert(4)>.txt"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%284%29%3E.txt`)
+	checkDownloadHeaders(t, a, "application/octet-stream", `attachment; filename="<img src=x onerror=alert(4)>.txt"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%284%29%3E.txt`)
 	bAtt := e.detail(e.b.Key).Messages[0].Attachments[0].ID
 	for _, p := range []string{
 		"/t/" + e.a.Key + "/attachments/1.1",                      // no token

@@ -26,6 +26,15 @@ func findAttachment(d tickets.TicketDetail, id string, notes bool) (tickets.Atta
 	return tickets.Attachment{}, false
 }
 
+// sendAttachment serves a stored attachment with the type its content has
+// (tickets.FileType), not the type in its record: records stored before
+// types followed content carry the sender's claim (a .pdf declared
+// text/html, an image.png declared image/svg+xml), and the record's type
+// of newer ones is the same FileType anyway (security audit D15).
+func sendAttachment(w http.ResponseWriter, a tickets.Attachment, data []byte) {
+	sendFile(w, a.Filename, tickets.FileType(a.Filename, data), data)
+}
+
 // sendFile answers with a stored file as a download, never as a page: the
 // browser saves it (Content-Disposition: attachment) instead of showing
 // it, does not guess another type (nosniff, set for every answer), and a

@@ -88,6 +88,18 @@ type ticketData struct {
 	NoteDraft    string
 }
 
+// notSaved answers a reply or note the store could not write (disk full,
+// store gone) with the ticket page again, the text typed still in its box,
+// and 503 "not saved, try again" (fault tests D12): the analyst loses
+// nothing and may simply send again. keep puts the draft back.
+func (s *Server) notSaved(w http.ResponseWriter, r *http.Request, sess *session, cause error, keep func(*ticketData)) {
+	s.opts.Logger.Error("web: not saved", "path", r.URL.Path, "error", cause)
+	s.showTicket(w, r, sess, http.StatusServiceUnavailable, func(d *ticketData) {
+		d.Error = "error.not_saved"
+		keep(d)
+	})
+}
+
 // ticketPage is GET /tickets/{key}.
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	s.showTicket(w, r, sess, http.StatusOK, nil)
@@ -109,6 +121,13 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, sess *sessio
 	if errors.Is(err, tickets.ErrNotFound) {
 		s.fail(w, r, sess, http.StatusNotFound, "error.not_found", "/tickets")
 		return
+	}
+	if err != nil && code == http.StatusServiceUnavailable {
+		// The store cannot even be read: the page without the thread,
+		// so that the text typed is still not lost.
+		s.opts.Logger.Error("web: store", "path", r.URL.Path, "error", err)
+		d, analysts = tickets.TicketDetail{Ticket: tickets.Ticket{Key: r.PathValue("key")}}, nil
+		err = nil
 	}
 	if err != nil {
 		s.internal(w, r, sess, err)
@@ -175,6 +194,21 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *session) {
 		_, err := tx.Reply(r.PathValue("key"), sess.analyst, text, atts)
 		return err
 	})
+	if err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		var names []string
+		for _, a := range atts {
+			names = append(names, a.Filename)
+		}
+		s.notSaved(w, r, sess, err, func(d *ticketData) {
+			d.Draft = postedText(r, "text")
+			if len(names) > 0 {
+				// A browser cannot be handed a file back: say which
+				// ones to attach again.
+				d.Error, d.ErrorDetail = "error.not_saved_files", strings.Join(names, ", ")
+			}
+		})
+		return
+	}
 	if s.actionError(w, r, sess, err) {
 		return
 	}
@@ -192,6 +226,10 @@ func (s *Server) note(w http.ResponseWriter, r *http.Request, sess *session) {
 		_, err := tx.Note(r.PathValue("key"), sess.analyst, text)
 		return err
 	})
+	if err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		s.notSaved(w, r, sess, err, func(d *ticketData) { d.NoteDraft = postedText(r, "text") })
+		return
+	}
 	if s.actionError(w, r, sess, err) {
 		return
 	}
@@ -285,7 +323,7 @@ func (s *Server) analystAttachment(w http.ResponseWriter, r *http.Request, sess 
 		s.internal(w, r, sess, err)
 		return
 	}
-	sendFile(w, a.Filename, a.ContentType, data)
+	sendAttachment(w, a, data)
 }
 
 // attachment reads an attachment of a ticket, ErrNotFound when the ticket

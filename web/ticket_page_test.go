@@ -210,7 +210,7 @@ func TestAnalystAttachmentDownload(t *testing.T) {
 	if a.code != 200 || a.body != "<script>alert(5)</script>" {
 		t.Fatalf("download: %d %q", a.code, a.body)
 	}
-	checkDownloadHeaders(t, a, "text/html", `attachment; filename="<img src=x onerror=alert(4)>.txt"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%284%29%3E.txt`)
+	checkDownloadHeaders(t, a, "application/octet-stream", `attachment; filename="<img src=x onerror=alert(4)>.txt"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%284%29%3E.txt`)
 	// An attachment of another ticket is not found through this one.
 	bAtt := e.detail(e.b.Key).Messages[0].Attachments[0].ID
 	if a := b.get("/tickets/" + e.a.Key + "/attachments/" + bAtt); a.code != http.StatusNotFound {
@@ -256,5 +256,33 @@ func TestStoredFormatCharactersNotShown(t *testing.T) {
 	a := b.get("/tickets/" + e.a.Key + "/attachments/" + att.ID)
 	if cd := a.h.Get("Content-Disposition"); a.code != 200 || strings.Contains(cd, "%E2%80%AE") || !strings.Contains(cd, `filename="photogpj.pdf"`) {
 		t.Fatalf("download %d: %s", a.code, cd)
+	}
+}
+
+// TestStoredTypeFollowsContent (security audit D15): attachments stored
+// before types followed content keep the sender's claim in their record;
+// they are served with the type of their bytes, to analysts and customers.
+func TestStoredTypeFollowsContent(t *testing.T) {
+	e := newPageEnv(t)
+	e.update(func(tx tickets.Tx) error {
+		_, err := tx.AppendMessage(e.a.Key, &tickets.Message{Direction: tickets.DirIn, From: "ana@cliente.com.br", Text: "anexos",
+			Attachments: []tickets.Attachment{
+				{Filename: "report.pdf", ContentType: "text/html", Size: 30, Data: []byte("<html><script>alert(1)</script>")},
+				{Filename: "image.png", ContentType: "image/svg+xml", Size: 60, Data: []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)},
+				{Filename: "boleto.pdf", ContentType: "text/html", Size: 8, Data: []byte("%PDF-1.4")},
+			}})
+		return err
+	})
+	d := e.detail(e.a.Key)
+	atts := d.Messages[len(d.Messages)-1].Attachments
+	want := []string{"application/octet-stream", "application/octet-stream", "application/pdf"}
+	b := e.loggedIn()
+	for i, att := range atts {
+		for _, path := range []string{"/tickets/" + e.a.Key + "/attachments/" + att.ID, "/t/" + e.a.Key + "/attachments/" + att.ID + "?k=" + tickets.TicketToken(e.secret, e.a.Key)} {
+			a := b.get(path)
+			if a.code != 200 || a.h.Get("Content-Type") != want[i] {
+				t.Errorf("%s (stored as %s) at %s: %d, Content-Type %q, want %q", att.Filename, att.ContentType, path, a.code, a.h.Get("Content-Type"), want[i])
+			}
+		}
 	}
 }
