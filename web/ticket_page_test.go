@@ -278,7 +278,7 @@ func TestStoredTypeFollowsContent(t *testing.T) {
 	want := []string{"application/octet-stream", "application/octet-stream", "application/pdf"}
 	b := e.loggedIn()
 	for i, att := range atts {
-		for _, path := range []string{"/tickets/" + e.a.Key + "/attachments/" + att.ID, "/t/" + e.a.Key + "/attachments/" + att.ID + "?k=" + tickets.TicketToken(e.secret, e.a.Key)} {
+		for _, path := range []string{"/tickets/" + e.a.Key + "/attachments/" + att.ID, "/t/" + e.a.Key + "/attachments/" + att.ID + "?k=" + e.ticketTok(e.a.Key)} {
 			a := b.get(path)
 			if a.code != 200 || a.h.Get("Content-Type") != want[i] {
 				t.Errorf("%s (stored as %s) at %s: %d, Content-Type %q, want %q", att.Filename, att.ContentType, path, a.code, a.h.Get("Content-Type"), want[i])
