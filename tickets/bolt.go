@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -63,6 +64,9 @@ type Options struct {
 	FirstNumber uint64
 	// LockTimeout bounds the wait for another process's lock (default 1s).
 	LockTimeout time.Duration
+	// MapBytes is the address space the file is mapped with at open
+	// (default 1 GiB on 64-bit systems): see memory.store_map_bytes.
+	MapBytes int
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// MustExist refuses a missing file (ErrNoStore) instead of creating
@@ -160,7 +164,7 @@ func Open(path string, opts Options) (*BoltStore, error) {
 		// (node.dereference): with large mail that was one more copy of
 		// each message per growth step. Reserving address space (not
 		// memory) up front makes remaps rare.
-		InitialMmapSize: initialMmapSize,
+		InitialMmapSize: cmp.Or(opts.MapBytes, initialMmapSize),
 	}
 	if opts.Verify && !opener.create {
 		if err := verify(path, bopts); err != nil {

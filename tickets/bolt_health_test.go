@@ -228,6 +228,10 @@ func corruptCopies(t *testing.T) (truncated, flipped string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// bbolt grows the file ahead of its pages (by 16 MiB with the store's
+	// large map): cut the zeros after the last page, so that half the file
+	// is half the data.
+	data = data[:(len(bytes.TrimRight(data, "\x00"))+4095)/4096*4096]
 	truncated = filepath.Join(dir, "truncated.db")
 	if err := os.WriteFile(truncated, data[:len(data)/2], 0o600); err != nil {
 		t.Fatal(err)

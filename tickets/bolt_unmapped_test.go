@@ -39,7 +39,7 @@ func TestStoreUnmappedIsFatal(t *testing.T) {
 }
 
 func unmappedChild(t *testing.T, dir string) {
-	st, err := Open(filepath.Join(dir, "ticketgw.db"), Options{CheckInterval: -1})
+	st, err := Open(filepath.Join(dir, "ticketgw.db"), Options{CheckInterval: -1, MapBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,7 @@ func (e *env) tryOpenStore(cfg *config.Config, lockWait time.Duration, mode stor
 		MustExist: mode != storeServe,
 		ReadOnly:  mode == storeRead,
 		Verify:    mode == storeServe,
+		MapBytes:  int(cfg.Memory.StoreMapBytes),
 		Logger:    log,
 	})
 }

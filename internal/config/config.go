@@ -253,6 +253,12 @@ type Memory struct {
 	// Wait is the longest wait for the budget: past it SMTP answers 451
 	// 4.3.1 and a page 503, and the sender tries again later.
 	Wait Duration `toml:"wait"`
+	// StoreMapBytes is the address space the store file is mapped with
+	// at start. Each time the file outgrows its map bbolt maps it again,
+	// copying to the heap every value of the commit in hand first: a large
+	// map makes that rare. It is address space, not memory; lower it only
+	// where address space is capped (ulimit -v, LimitAS=).
+	StoreMapBytes int64 `toml:"store_map_bytes"`
 }
 
 // Values of the enumerated keys, so that code switching on them does not

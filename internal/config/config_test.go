@@ -81,7 +81,7 @@ func TestDefault(t *testing.T) {
 			MaxBytes: 8388608,
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
 		},
-		Memory: Memory{BudgetBytes: 256 << 20, MaxInFlight: 64, Wait: Duration{time.Minute}},
+		Memory: Memory{BudgetBytes: 256 << 20, MaxInFlight: 64, Wait: Duration{time.Minute}, StoreMapBytes: 1 << 30},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

@@ -330,6 +330,9 @@ func (v *validator) memory(m Memory) {
 	if m.Wait.Duration < time.Second {
 		v.add("memory.wait", "must be at least 1s")
 	}
+	if m.StoreMapBytes < 1<<20 {
+		v.add("memory.store_map_bytes", "must be at least 1048576 (1 MiB)")
+	}
 }
 
 // minMemoryBudget is the smallest memory.budget_bytes: below it a single
