@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -34,34 +35,15 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, analyst stri
 			return
 		}
 		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		var tok tickets.APIToken
-		var a tickets.Analyst
-		var exists bool
-		err := s.store.View(r.Context(), func(v tickets.View) error {
-			var err error
-			if tok, ok, err = v.APIToken(sum[:]); err != nil || !ok {
-				return err
-			}
-			a, exists, err = v.Analyst(tok.Analyst)
-			return err
-		})
+		tok, refused, err := s.checkToken(r.Context(), sum[:])
 		if err != nil {
 			s.opts.Logger.Error("web: read API token", "error", err)
 			jsonError(w, http.StatusServiceUnavailable, "store unavailable")
 			return
 		}
 		now := s.opts.Now()
-		var refused string
-		switch {
-		case !ok:
-			refused = "unknown token"
-		case tok.Expired(now):
-			refused = "token expired"
-		case !exists || a.Disabled:
-			refused = "token revoked"
-		}
 		if refused != "" {
-			if ok {
+			if tok.Analyst != "" {
 				s.opts.Logger.Info("web: API token refused", "token", tok.ID, "analyst", tok.Analyst, "reason", refused, "ip", clientIP(r))
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketgw", error="invalid_token"`)
@@ -81,6 +63,33 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, analyst stri
 		r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
 		h(w, r, tok.Analyst)
 	})
+}
+
+// checkToken reads the record of an API token (given as its SHA-256) and
+// says why it is refused, "" when it is live: unknown, expired, or its
+// analyst removed or disabled. The API and /healthz judge tokens alike.
+func (s *Server) checkToken(ctx context.Context, sum []byte) (tok tickets.APIToken, refused string, err error) {
+	var a tickets.Analyst
+	var found, exists bool
+	err = s.store.View(ctx, func(v tickets.View) error {
+		var err error
+		if tok, found, err = v.APIToken(sum); err != nil || !found {
+			return err
+		}
+		a, exists, err = v.Analyst(tok.Analyst)
+		return err
+	})
+	switch {
+	case err != nil:
+		return tickets.APIToken{}, "", err
+	case !found:
+		return tickets.APIToken{}, "unknown token", nil
+	case tok.Expired(s.opts.Now()):
+		return tok, "token expired", nil
+	case !exists || a.Disabled:
+		return tok, "token revoked", nil
+	}
+	return tok, "", nil
 }
 
 // apiList is GET /api/tickets: the DESIGN.md objects without messages and

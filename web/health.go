@@ -138,13 +138,8 @@ func (s *Server) mailboxStale(name string, last time.Time, now time.Time) bool {
 func (s *Server) healthCallerIsAnalyst(r *http.Request) bool {
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.TrimSpace(token) != "" {
 		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		var found bool
-		err := s.store.View(r.Context(), func(v tickets.View) error {
-			var err error
-			_, found, err = v.TokenAnalyst(sum[:])
-			return err
-		})
-		return err == nil && found
+		_, refused, err := s.checkToken(r.Context(), sum[:])
+		return err == nil && refused == ""
 	}
 	sess, err := s.currentSession(r)
 	return err == nil && sess != nil

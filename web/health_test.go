@@ -73,6 +73,17 @@ func TestHealthzAnonymousMinimalAnalystDetails(t *testing.T) {
 	if _, _, h := getHealth(t, srv, "wrong-token"); h.OutboxPending != nil {
 		t.Errorf("a wrong token got the details: %+v", h)
 	}
+	// A token the API refuses (its analyst disabled) gets no details here
+	// either.
+	if err := st.Update(context.Background(), func(tx tickets.Tx) error {
+		_, err := tx.SetAnalystDisabled("carla", true)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, h := getHealth(t, srv, token); h.OutboxPending != nil {
+		t.Errorf("a disabled analyst's token got the details: %+v", h)
+	}
 	st.Close()
 	if code, body, _ := getHealth(t, srv, ""); code != http.StatusServiceUnavailable || !strings.Contains(body, `"store":"fail"`) {
 		t.Errorf("healthz on a closed store: %d %s", code, body)
