@@ -116,29 +116,12 @@ func (t *boltTx) RemoveAnalyst(name string) (sessions, tokens int, err error) {
 }
 
 // deleteSessionsOf ends every session of an analyst and says how many.
-// It reads the whole sessions bucket, which holds only live logins.
 func (t *boltTx) deleteSessionsOf(name string) (int, error) {
-	b := t.readBucket(bSessions)
-	if b == nil {
-		return 0, nil
-	}
-	var dead [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var s Session
-		if err := json.Unmarshal(v, &s); err != nil || s.Analyst == name {
-			dead = append(dead, bytes.Clone(k))
-		}
-		return nil
-	})
+	n, err := t.deleteSessions(func(s Session) bool { return s.Analyst == name })
 	if err != nil {
 		return 0, fmt.Errorf("end sessions: %w", err)
 	}
-	for _, k := range dead {
-		if err := b.Delete(k); err != nil {
-			return 0, fmt.Errorf("end sessions: %w", err)
-		}
-	}
-	return len(dead), nil
+	return n, nil
 }
 
 func (t *boltTx) AddToken(name string, tokenHash []byte) error {

@@ -78,27 +78,40 @@ func (t *boltTx) DeleteSession(idHash []byte) error {
 }
 
 func (t *boltTx) PurgeSessions(idleBefore, createdBefore time.Time) (int, error) {
-	b := t.readBucket(bSessions)
-	if b == nil {
-		return 0, nil
-	}
-	var dead [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var s Session
-		if err := json.Unmarshal(v, &s); err != nil || s.LastSeen.Before(idleBefore) || s.CreatedAt.Before(createdBefore) {
-			dead = append(dead, bytes.Clone(k))
-		}
-		return nil
+	n, err := t.deleteSessions(func(s Session) bool {
+		return s.LastSeen.Before(idleBefore) || s.CreatedAt.Before(createdBefore)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("purge sessions: %w", err)
 	}
-	for _, k := range dead {
+	return n, nil
+}
+
+// deleteSessions deletes the sessions dead says are over, and any it
+// cannot decode, and says how many. It reads the whole sessions bucket,
+// which holds only live logins.
+func (t *boltTx) deleteSessions(dead func(Session) bool) (int, error) {
+	b := t.readBucket(bSessions)
+	if b == nil {
+		return 0, nil
+	}
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var s Session
+		if err := json.Unmarshal(v, &s); err != nil || dead(s) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return 0, fmt.Errorf("purge sessions: %w", err)
+			return 0, err
 		}
 	}
-	return len(dead), nil
+	return len(keys), nil
 }
 
 func (t *boltTx) Announcements() ([]Announcement, error) {
