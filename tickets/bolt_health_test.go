@@ -266,6 +266,9 @@ func TestCorruptStoreIsAnErrorNotAPanic(t *testing.T) {
 				_, err := v.Tickets(Filter{})
 				return err
 			})
+			if _, serr := st.Search(context.Background(), Query{}); !errors.Is(serr, ErrCorrupt) {
+				t.Errorf("%s: search: %v, want ErrCorrupt", name, serr)
+			}
 			if errors.Is(err, ErrCorrupt) && !errors.Is(st.Health().Broken, ErrCorrupt) {
 				t.Errorf("%s: a panic in a view did not break the store: %+v", name, st.Health())
 			}

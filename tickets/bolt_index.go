@@ -177,7 +177,12 @@ func buildIndex(ctx context.Context, db *bolt.DB) (*indexData, error) {
 		full <- d.list
 		d.list = <-free
 	}
-	err := d.scan(ctx, db)
+	// A corrupt page panics in bbolt: an error here, so that the adding
+	// goroutine is still told to finish.
+	err := func() (err error) {
+		defer recovered(&err)
+		return d.scan(ctx, db)
+	}()
 	full <- d.list
 	close(full)
 	<-added

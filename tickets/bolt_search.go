@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,7 +23,7 @@ func (s *BoltStore) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	defer s.index.release()
 	var page Page
-	err := s.index.use(ctx, s.db, func(d *indexData, tx *bolt.Tx) error {
+	err := s.useIndex(ctx, func(d *indexData, tx *bolt.Tx) error {
 		nums, total, counts := d.query(q)
 		page = Page{Total: total, Counts: counts}
 		b := tx.Bucket(bTickets)
@@ -51,7 +52,7 @@ func (s *BoltStore) WarmIndex(ctx context.Context) error {
 		return fmt.Errorf("warm search index: %w", err)
 	}
 	var applied uint64
-	err := s.index.use(ctx, s.db, func(d *indexData, _ *bolt.Tx) error {
+	err := s.useIndex(ctx, func(d *indexData, _ *bolt.Tx) error {
 		applied = d.seq
 		return nil
 	})
@@ -60,4 +61,20 @@ func (s *BoltStore) WarmIndex(ctx context.Context) error {
 		return fmt.Errorf("warm search index: %w", err)
 	}
 	return s.pruneChanges(ctx, applied)
+}
+
+// useIndex is index.use with bbolt's panics (a corrupt page) turned into
+// an error that breaks the store, as view does for the other reads: serve
+// keeps the index warm in the background, where a panic would end it.
+func (s *BoltStore) useIndex(ctx context.Context, fn func(*indexData, *bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.index.data = nil // perhaps half caught up
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+		if errors.Is(err, ErrCorrupt) {
+			s.state.markBroken(err)
+		}
+	}()
+	return s.index.use(ctx, s.db, fn)
 }
