@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -53,12 +54,15 @@ func TestOutboxPageAndRetry(t *testing.T) {
 			return err
 		}
 		failed.State, failed.Attempts, failed.LastError = tickets.OutboxFailed, 4, "550 5.1.1 <ana@cliente.com.br>: user unknown"
+		failed.AttemptedAt = time.Date(2026, 3, 2, 14, 7, 0, 0, time.UTC)
+		failed.Omitted = []string{"video.zip", "fotos.tar"}
 		return tx.UpdateOutbox(&failed)
 	})
 	b := e.loggedIn()
 	page := b.get("/outbox")
 	mustContain(t, "outbox", page.body, "550 5.1.1 &lt;ana@cliente.com.br&gt;: user unknown", "beto@outra.com",
-		`action="/outbox/`+strconv.FormatUint(failed.ID, 10)+`/retry"`, `Com falha <span class="count">1</span>`, `Pendentes <span class="count">1</span>`)
+		`action="/outbox/`+strconv.FormatUint(failed.ID, 10)+`/retry"`, `Com falha <span class="count">1</span>`, `Pendentes <span class="count">1</span>`,
+		"Última tentativa", "Anexos deixados de fora (grandes demais): video.zip, fotos.tar")
 	mustNotContain(t, "outbox", page.body, `action="/outbox/`+strconv.FormatUint(pending.ID, 10)+`/retry"`)
 	if a := b.post("/outbox/"+strconv.FormatUint(failed.ID, 10)+"/retry", nil); a.code != http.StatusSeeOther {
 		t.Fatalf("retry: %d %s", a.code, a.body)
