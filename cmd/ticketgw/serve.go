@@ -75,7 +75,6 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	opts.Budget, opts.SpoolDir = mem, spoolDir(cfg)
-	limitHeap(cfg)
 	g, err := mailin.New(st, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
@@ -146,6 +145,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		case <-ctx.Done():
 		}
 	})
+	wg.Go(func() { limitHeap(ctx, cfg.Memory.BudgetBytes, mem, 5*time.Second) })
 	wg.Go(func() {
 		if err := worker.Run(ctx); err != nil {
 			log.Error("outbox worker stopped", "error", err)
