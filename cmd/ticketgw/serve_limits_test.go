@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,21 @@ func TestWebConnectionCaps(t *testing.T) {
 	}
 	if got := get("127.0.0.1"); got != "HTTP/1.1 200 OK" {
 		t.Errorf("GET from the exempt address past the per-IP cap: %q", got)
+	}
+}
+
+// TestWebExemptTrustedProxies: a reverse proxy named in web.trusted_proxies
+// carries every client's requests, so it is exempt from the per-IP cap
+// like loopback.
+func TestWebExemptTrustedProxies(t *testing.T) {
+	exempt := webExempt(config.Web{TrustedProxies: []string{"10.1.2.0/24", "192.0.2.7"}})
+	for _, ip := range []string{"127.0.0.1", "::1", "10.1.2.200", "192.0.2.7"} {
+		a := netip.MustParseAddr(ip)
+		if !slices.ContainsFunc(exempt, func(p netip.Prefix) bool { return p.Contains(a) }) {
+			t.Errorf("%s is not exempt: %v", ip, exempt)
+		}
+	}
+	if a := netip.MustParseAddr("192.0.2.8"); slices.ContainsFunc(exempt, func(p netip.Prefix) bool { return p.Contains(a) }) {
+		t.Errorf("%s, not a proxy, is exempt: %v", a, exempt)
 	}
 }
