@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -197,9 +198,18 @@ func (s *Server) masterPID() int {
 }
 
 // Flush asks Postfix to try every queued message now (`postqueue -f`),
-// deferred ones and dead destinations included.
+// deferred ones and dead destinations included. The pipe logs a deferral
+// before the queue manager has moved the message to the deferred queue,
+// and a flush in between misses it (it would wait for the next queue run,
+// minutes away): Flush first waits, for a few seconds at most, until no
+// message is still active.
 func (s *Server) Flush() {
 	s.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !slices.ContainsFunc(s.Queue(), func(e QueueEntry) bool { return e.QueueName == "active" || e.QueueName == "incoming" }) {
+			break
+		}
+	}
 	if out, err := exec.Command(binary(s.t, "postqueue"), "-c", s.ConfigDir, "-f").CombinedOutput(); err != nil {
 		s.t.Fatalf("postqueue -f: %v\n%s", err, out)
 	}
