@@ -40,6 +40,9 @@ const (
 	// storeServe: read-write, created on a fresh data_dir, every page
 	// checked at open so that a corrupt file is an error, not a panic.
 	storeServe
+	// storeCheck: as storeRead, and every page is walked first where a
+	// panic on a corrupt page can be caught (check, backup).
+	storeCheck
 )
 
 // tryOpenStore opens the store of cfg, waiting at most lockWait (0: the
@@ -49,8 +52,8 @@ func (e *env) tryOpenStore(cfg *config.Config, lockWait time.Duration, mode stor
 	return tickets.Open(path, tickets.Options{
 		Prefix: cfg.TicketPrefix, FirstNumber: cfg.FirstTicketNumber, LockTimeout: lockWait,
 		MustExist: mode != storeServe,
-		ReadOnly:  mode == storeRead,
-		Verify:    mode == storeServe,
+		ReadOnly:  mode == storeRead || mode == storeCheck,
+		Verify:    mode == storeServe || mode == storeCheck,
 		MapBytes:  int(cfg.Memory.StoreMapBytes),
 		Logger:    log,
 	})

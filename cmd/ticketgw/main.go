@@ -18,10 +18,12 @@ import (
 const (
 	exitOK       = 0
 	exitUsage    = 64 // EX_USAGE
-	exitDataErr  = 65 // EX_DATAERR: the message is refused (too large)
+	exitDataErr  = 65 // EX_DATAERR: the message is refused (too large); check: the store has problems
 	exitSoftware = 70 // EX_SOFTWARE
-	exitTempFail = 75 // EX_TEMPFAIL: try again later
-	exitConfig   = 78 // EX_CONFIG: bad configuration (every command but deliver)
+	// exitCantCreate (EX_CANTCREAT): backup could not write its copy.
+	exitCantCreate = 73
+	exitTempFail   = 75 // EX_TEMPFAIL: try again later
+	exitConfig     = 78 // EX_CONFIG: bad configuration (every command but deliver)
 )
 
 func main() {
@@ -48,6 +50,8 @@ commands:
   analyst   add NAME [-password-stdin] | token NAME | list  [-config FILE]
   analyst   token NAME [-label L] [-expires 90d|never] [-read-only] | tokens NAME
             | token revoke ID | remove NAME | disable NAME | enable NAME
+  check     [-config FILE]                  check the store (bbolt's check and the store's own invariants)
+  backup    [-config FILE] FILE             write a consistent copy of the store to FILE, then check it
   config    [-config FILE]                  print the effective configuration as TOML
 `
 
@@ -71,6 +75,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.analysts(ctx, rest)
 	case "secret":
 		return e.secret(ctx, rest)
+	case "check":
+		return e.check(ctx, rest)
+	case "backup":
+		return e.backup(ctx, rest)
 	case "config":
 		return e.config(rest)
 	case "help", "-h", "-help", "--help":

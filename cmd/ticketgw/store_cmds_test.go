@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ticketgw/ticketgw/tickets"
+)
+
+// TestCheckAndBackupCommands: check says ok on a sound store; backup
+// writes a copy that is a store of its own, checked clean, with every
+// ticket; a corrupt store is reported by check (exit 65), never a panic.
+func TestCheckAndBackupCommands(t *testing.T) {
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	for i := range 3 {
+		mail := fmt.Sprintf("From: c%d@cliente.com.br\r\nTo: suporte@acme.com.br\r\nMessage-ID: <bk%d@cliente.com.br>\r\nSubject: Backup %d\r\n\r\nTexto.\r\n", i, i, i)
+		if r := runBinary(t, []byte(mail), "deliver", "-config", cfg); r.code != 0 {
+			t.Fatalf("deliver: %d %s", r.code, r.stderr)
+		}
+	}
+	if r := runBinary(t, nil, "check", "-config", cfg); r.code != 0 || !strings.HasSuffix(r.stdout, ": ok\n") {
+		t.Fatalf("check: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copia.db")
+	r := runBinary(t, nil, "backup", "-config", cfg, copyPath)
+	if r.code != 0 || !strings.Contains(r.stdout, copyPath+": ok\n") || !strings.Contains(r.stdout, "bytes written") {
+		t.Fatalf("backup: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if fi, err := os.Stat(copyPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file: %v, mode %v (it holds everything: owner only)", err, fi.Mode())
+	}
+	st, err := tickets.Open(copyPath, tickets.Options{MustExist: true, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = st.View(context.Background(), func(v tickets.View) error {
+		list, err := v.Tickets(tickets.Filter{})
+		n = len(list)
+		return err
+	})
+	st.Close()
+	if err != nil || n != 3 {
+		t.Errorf("backup holds %d tickets, want 3 (%v)", n, err)
+	}
+	if r := runBinary(t, nil, "backup", "-config", cfg); r.code != exitUsage {
+		t.Errorf("backup without FILE: exit %d", r.code)
+	}
+
+	// A corrupt store in place of the sound one.
+	for name, data := range corruptStores(t) {
+		if err := os.WriteFile(filepath.Join(dir, "data", storeFile), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runBinary(t, nil, "check", "-config", cfg)
+		if r.code != exitDataErr || !strings.Contains(r.stdout, "corrupt") || strings.Contains(r.stderr, "goroutine ") {
+			t.Errorf("check of the %s store: %d %q %s", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}
