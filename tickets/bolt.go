@@ -179,6 +179,9 @@ func Open(path string, opts Options) (*BoltStore, error) {
 	if err == nil {
 		err = checkSize(db, fi.Size())
 	}
+	if err == nil {
+		err = checkSchema(db)
+	}
 	if err == nil && !opts.ReadOnly {
 		err = initialise(db)
 	}
@@ -204,7 +207,8 @@ func openError(path string, err error) error {
 	return fmt.Errorf("open store %s: %w", path, err)
 }
 
-// initialise makes the buckets and the deep-link secret a store needs.
+// initialise makes the buckets, the schema version and the deep-link
+// secret a store needs.
 func initialise(db *bolt.DB) (err error) {
 	defer recovered(&err)
 	return db.Update(func(tx *bolt.Tx) error {
@@ -214,6 +218,11 @@ func initialise(db *bolt.DB) (err error) {
 			}
 		}
 		meta := tx.Bucket(bMeta)
+		if meta.Get(kSchema) == nil {
+			if err := meta.Put(kSchema, u64(SchemaVersion)); err != nil {
+				return err
+			}
+		}
 		if meta.Get(kSecret) == nil {
 			secret := make([]byte, 32)
 			if _, err := rand.Read(secret); err != nil {

@@ -53,6 +53,7 @@ commands:
   check     [-config FILE]                  check the store (bbolt's check and the store's own invariants)
   backup    [-config FILE] FILE             write a consistent copy of the store to FILE, then check it
   config    [-config FILE]                  print the effective configuration as TOML
+  version                                   print the release, commit, store schema and Go version
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.backup(ctx, rest)
 	case "config":
 		return e.config(rest)
+	case "version":
+		return e.version(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	binenc "encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/ticketgw/ticketgw/tickets"
 )
@@ -62,4 +65,50 @@ func TestCheckAndBackupCommands(t *testing.T) {
 			t.Errorf("check of the %s store: %d %q %s", name, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// TestVersionCommand: version names the release, the commit and the store
+// schema this binary reads and writes.
+func TestVersionCommand(t *testing.T) {
+	r := runBinary(t, nil, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ticketgw ") || !strings.Contains(r.stdout, "\ncommit ") ||
+		!strings.Contains(r.stdout, fmt.Sprintf("\nschema %d\n", tickets.SchemaVersion)) {
+		t.Errorf("version: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, nil, "version", "extra"); r.code != exitUsage {
+		t.Errorf("version with an argument: exit %d", r.code)
+	}
+}
+
+// TestNewerStoreRefused: a store written by a newer ticketgw is refused
+// by every command, with a clear line, and deliver defers (75).
+func TestNewerStoreRefused(t *testing.T) {
+	dir := t.TempDir()
+	cfg := corpusConfig(t, dir)
+	path := filepath.Join(dir, "data", storeFile)
+	if err := markNewerSchema(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"tickets", "list"}, {"check"}, {"deliver"}} {
+		r := runBinary(t, []byte("From: a@b.c\r\nSubject: x\r\n\r\ny\r\n"), append(args, "-config", cfg)...)
+		if r.code != exitTempFail || !strings.Contains(r.stdout+r.stderr, "written by a newer ticketgw") {
+			t.Errorf("%v on a newer store: %d %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// markNewerSchema records, as a newer release would, a schema version
+// above this binary's in a store's meta bucket.
+func markNewerSchema(path string) error {
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		return err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), binenc.BigEndian.AppendUint64(nil, tickets.SchemaVersion+1))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
