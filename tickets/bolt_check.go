@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -187,4 +188,31 @@ func (s *BoltStore) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return n, fmt.Errorf("back up store: %w", err)
 	}
 	return n, nil
+}
+
+// CompactTo writes a compacted copy of the store to path (a file that
+// does not exist or is empty): the same buckets, keys and sequences, on as few pages as they
+// need, so that the space of deleted records is given back to the disk.
+// The store itself is not changed: the caller checks the copy and puts it
+// in place while no other process has the store open.
+func (s *BoltStore) CompactTo(ctx context.Context, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dst, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	err = func() (err error) {
+		defer recovered(&err) // a corrupt page of the source panics in bbolt
+		return bolt.Compact(dst, s.db, 64<<20)
+	}()
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("compact: %w", err)
+	}
+	return nil
 }

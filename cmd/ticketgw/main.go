@@ -52,6 +52,7 @@ commands:
             | token revoke ID | remove NAME | disable NAME | enable NAME
   check     [-config FILE]                  check the store (bbolt's check and the store's own invariants)
   backup    [-config FILE] FILE             write a consistent copy of the store to FILE, then check it
+  compact   [-config FILE]                  rewrite the store on as few pages as it needs (serve stopped)
   config    [-config FILE]                  print the effective configuration as TOML
   version                                   print the release, commit, store schema and Go version
 `
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.check(ctx, rest)
 	case "backup":
 		return e.backup(ctx, rest)
+	case "compact":
+		return e.compact(ctx, rest)
 	case "config":
 		return e.config(rest)
 	case "version":

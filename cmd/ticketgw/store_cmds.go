@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,4 +128,75 @@ func writeBackup(ctx context.Context, st *tickets.BoltStore, target string) (int
 		return n, fmt.Errorf("rename into %s: %w", target, err)
 	}
 	return n, nil
+}
+
+// compact rewrites the store on as few pages as its records need, giving
+// the space of deleted records back to the disk: a compacted copy is made
+// beside the store, checked, and renamed over it while this command still
+// holds the store, so that no serve can start on the old file meanwhile.
+// It needs serve stopped.
+func (e *env) compact(ctx context.Context, args []string) int {
+	fs, cfgPath := newFlags("compact", e.stderr)
+	if _, ok := e.parseCommand(fs, args, 0, 0, "ticketgw compact [-config FILE]"); !ok {
+		return exitUsage
+	}
+	cfg, st, code := e.openWith(*cfgPath, storeWrite)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	path := filepath.Join(cfg.DataDir, storeFile)
+	f, err := os.CreateTemp(cfg.DataDir, "."+storeFile+".compact.*")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: compact: %v\n", err)
+		return exitCantCreate
+	}
+	tmp := f.Name()
+	f.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			os.Remove(tmp)
+		}
+	}()
+	if err := st.CompactTo(ctx, tmp); err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
+		return exitCantCreate
+	}
+	var checked bytes.Buffer
+	if code := (&env{stdout: &checked, stderr: e.stderr}).checkFile(ctx, tmp, func() (*tickets.BoltStore, error) {
+		return tickets.Open(tmp, tickets.Options{MustExist: true, ReadOnly: true, Verify: true})
+	}); code != exitOK {
+		fmt.Fprintf(e.stderr, "ticketgw: compact: the compacted copy did not check clean; the store is unchanged\n%s", checked.String())
+		return code
+	}
+	before, _ := os.Stat(path)
+	after, err := os.Stat(tmp)
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		err = syncDir(cfg.DataDir)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: compact: %v\n", err)
+		return exitCantCreate
+	}
+	keep = true
+	var was int64
+	if before != nil {
+		was = before.Size()
+	}
+	fmt.Fprintf(e.stdout, "%s: compacted from %d to %d bytes\n", path, was, after.Size())
+	return exitOK
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

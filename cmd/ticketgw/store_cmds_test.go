@@ -54,6 +54,18 @@ func TestCheckAndBackupCommands(t *testing.T) {
 	if r := runBinary(t, nil, "backup", "-config", cfg); r.code != exitUsage {
 		t.Errorf("backup without FILE: exit %d", r.code)
 	}
+	if r := runBinary(t, nil, "compact", "-config", cfg); r.code != 0 || !strings.Contains(r.stdout, "compacted from") {
+		t.Fatalf("compact: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, nil, "check", "-config", cfg); r.code != 0 {
+		t.Fatalf("check after compact: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, nil, "tickets", "list", "-config", cfg, "-json"); r.code != 0 || strings.Count(r.stdout, `"key":"SUP-`) != 3 {
+		t.Errorf("tickets after compact: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "data", ".*compact*")); len(left) != 0 {
+		t.Errorf("compact left %v behind", left)
+	}
 
 	// A corrupt store in place of the sound one.
 	for name, data := range corruptStores(t) {
