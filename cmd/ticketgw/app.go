@@ -82,7 +82,7 @@ func (e *env) openWith(path string, mode storeMode) (*config.Config, *tickets.Bo
 	if cfg == nil {
 		return nil, nil, code
 	}
-	st, code := e.openStore(cfg, mode, e.logger())
+	st, code := e.openStore(cfg, mode, e.logger(cfg.Log))
 	if st == nil {
 		return nil, nil, code
 	}
@@ -107,13 +107,31 @@ func ingestOptions(cfg *config.Config, log *slog.Logger) (mailin.Options, error)
 	return opts, nil
 }
 
-func (e *env) logger() *slog.Logger {
-	return e.loggerTo(e.stderr)
+func (e *env) logger(l config.Log) *slog.Logger {
+	return e.loggerTo(e.stderr, l)
 }
 
-// loggerTo is the commands' text log, written to w.
-func (e *env) loggerTo(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, nil))
+// loggerTo is the log of serve and the commands, written to w in the
+// level and format of [log].
+func (e *env) loggerTo(w io.Writer, l config.Log) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: logLevel(l.Level)}
+	if l.Format == config.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// logLevel maps log.level (validated already) onto slog's levels.
+func logLevel(s string) slog.Level {
+	switch s {
+	case config.LogDebug:
+		return slog.LevelDebug
+	case config.LogWarn:
+		return slog.LevelWarn
+	case config.LogError:
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
 
 // modeFor is storeRead for a command that only reads, storeWrite otherwise.

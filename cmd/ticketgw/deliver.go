@@ -58,7 +58,7 @@ func (e *env) deliver(ctx context.Context, args []string) int {
 		e.printJSON(map[string]string{"outcome": "rejected", "reason": "too-large"})
 		return exitDataErr
 	}
-	log := e.loggerTo(&logBuf)
+	log := e.loggerTo(&logBuf, cfg.Log)
 	opts, err := ingestOptions(cfg, log)
 	if err != nil {
 		e.deliverConfigError(err)

@@ -39,7 +39,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if cfg == nil {
 		return code
 	}
-	log := e.logger()
+	log := e.logger(cfg.Log)
 	opts, err := ingestOptions(cfg, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)

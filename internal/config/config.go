@@ -62,7 +62,29 @@ type Config struct {
 	Attachments Attachments `toml:"attachments"`
 	// Memory bounds what large messages and uploads in flight may cost.
 	Memory Memory `toml:"memory"`
+	// Log is how serve and the commands write their log (stderr).
+	Log Log `toml:"log"`
 }
+
+// Log configures the log: its level and format.
+type Log struct {
+	// Level is the least severe record written: LogDebug, LogInfo,
+	// LogWarn or LogError.
+	Level string `toml:"level"`
+	// Format is LogText (key=value lines, for a terminal or journald) or
+	// LogJSON (one object a line, for a log collector).
+	Format string `toml:"format"`
+}
+
+// The values of log.level and log.format.
+const (
+	LogDebug = "debug"
+	LogInfo  = "info"
+	LogWarn  = "warn"
+	LogError = "error"
+	LogText  = "text"
+	LogJSON  = "json"
+)
 
 // Address is one help-desk address. Mail to it opens tickets of Type in
 // Department, and replies to those tickets are sent from it.

@@ -82,6 +82,7 @@ func TestDefault(t *testing.T) {
 			Allowed:  []string{"pdf", "tar", "gz", "bmp", "gif", "jpg", "jpeg", "png", "zip", "txt"},
 		},
 		Memory: Memory{BudgetBytes: 256 << 20, MaxInFlight: 64, Wait: Duration{time.Minute}, StoreMapBytes: 1 << 30},
+		Log:    Log{Level: "info", Format: "text"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)

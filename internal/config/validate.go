@@ -63,6 +63,8 @@ func (c *Config) Validate() error {
 	}
 	v.attachments(c.Attachments)
 	v.memory(c.Memory)
+	v.oneOf("log.level", c.Log.Level, LogDebug, LogInfo, LogWarn, LogError)
+	v.oneOf("log.format", c.Log.Format, LogText, LogJSON)
 	return errors.Join(v.errs...)
 }
 

@@ -48,6 +48,8 @@ func TestValidationErrors(t *testing.T) {
 	}{
 		// top level
 		{"data_dir empty", `data_dir = ""`, `data_dir: must not be empty`},
+		{"log level", "[log]\nlevel = \"verbose\"", `log.level: "verbose" is not one of debug, info, warn, error`},
+		{"log format", "[log]\nformat = \"xml\"", `log.format: "xml" is not one of text, json`},
 		{"base_url empty", `base_url = ""`, `base_url: must not be empty`},
 		{"base_url relative", `base_url = "/tickets"`, `base_url: "/tickets" must be an absolute http:// or https:// URL`},
 		{"base_url ftp", `base_url = "ftp://x.com"`, `base_url: "ftp://x.com" must be an absolute`},
