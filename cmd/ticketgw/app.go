@@ -114,8 +114,14 @@ func (e *env) logger(l config.Log) *slog.Logger {
 // loggerTo is the log of serve and the commands, written to w in the
 // level and format of [log].
 func (e *env) loggerTo(w io.Writer, l config.Log) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: logLevel(l.Level)}
-	if l.Format == config.LogJSON {
+	return newLogger(w, l.Format, logLevel(l.Level))
+}
+
+// newLogger writes records from level on (a *slog.LevelVar for serve,
+// whose level a reload changes) to w, in format (log.format).
+func newLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == config.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

@@ -39,7 +39,10 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if cfg == nil {
 		return code
 	}
-	log := e.logger(cfg.Log)
+	level := new(slog.LevelVar)
+	level.Set(logLevel(cfg.Log.Level))
+	log := newLogger(e.stderr, cfg.Log.Format, level)
+	reload := newReloader(*cfgPath, cfg, level, log)
 	opts, err := ingestOptions(cfg, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
@@ -206,6 +209,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 			}
 		})
 	}
+	wg.Go(func() { reload.run(ctx) })
 	warnNoAnalyst(ctx, st, log)
 	log.Info("serving", "data_dir", cfg.DataDir, "addresses", len(cfg.Addresses), "prefix", cfg.TicketPrefix,
 		"smtp", smtpAddr(smtpLn), "handoff", handoffPath(cfg), "web", smtpAddr(webLn), "lmtp", cfg.SMTP.LMTP, "imap", len(cfg.IMAP), "outbound", cfg.Outbound.Transport)
