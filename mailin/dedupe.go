@@ -22,12 +22,7 @@ import (
 // (security audit D19) sends other content, so a fingerprint of its own.
 func contentFingerprint(p *Parsed) string {
 	h := sha256.New()
-	field := func(s string) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
+	field := func(s string) { digest(h, []byte(s)) }
 	list := func(l []string) {
 		field(strings.Join(l, "\x00"))
 	}
@@ -90,8 +85,8 @@ func (d *delivery) legacyDedupeKey() string {
 // or under the Message-ID alone when that first one was stored before the
 // fingerprint existed and has the same content (its raw bytes are parsed
 // again to tell; that happens only for such old records).
-func (d *delivery) seenBefore(tx tickets.Tx) (tickets.Inbound, bool, error) {
-	first, ok, err := tx.Seen(d.dedupeKey())
+func (d *delivery) seenBefore(tx tickets.Tx, key string) (tickets.Inbound, bool, error) {
+	first, ok, err := tx.Seen(key)
 	if err != nil || ok {
 		return first, ok, err
 	}

@@ -238,7 +238,7 @@ func (d *delivery) commit(tx tickets.Tx) (Result, error) {
 		in.From, in.Subject, in.Problems = d.parsed.From, d.parsed.Subject, d.parsed.Problems
 	}
 	key := d.dedupeKey()
-	if first, ok, err := d.seenBefore(tx); err != nil {
+	if first, ok, err := d.seenBefore(tx, key); err != nil {
 		return Result{}, err
 	} else if ok {
 		in.Outcome, in.Ticket = tickets.Duplicate, first.Ticket

@@ -300,11 +300,6 @@ var (
 	errDataTimeout   = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message not received in full (timed out or connection lost), try again later"}
 )
 
-// allow is the transaction commands' say on the command budget. The budget
-// itself is spent per command line by sessionConn, so that NOOP, RSET and
-// EHLO count as much as MAIL; nothing is left to check here.
-func (s *session) allow() error { return nil }
-
 // dataReadError answers a message whose data could not be read in full. A
 // line over the limit is refused for good (554); a timeout or a broken
 // connection is temporary (451 4.4.2), never 554, so that the sender keeps
@@ -371,9 +366,6 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // Data ingests the message; the reply says what became of it, so that a
 // sender (and an operator reading the MTA's log) can tell.
 func (s *session) Data(r io.Reader) error {
-	if err := s.allow(); err != nil {
-		return err
-	}
 	if len(s.rcpts) == 0 {
 		return errNotRecipients
 	}

@@ -9,8 +9,7 @@ import (
 
 // ingest waits for the memory budget (at most BudgetWait) and ingests a
 // received message, mapping what went wrong to the SMTP answer: 451 4.3.1
-// when the budget stayed busy, 421 during shutdown, 451 4.3.0 when the
-// store failed.
+// when the budget stayed busy, 451 4.3.0 when the store failed.
 func (s *session) ingest(sp *Spool, env Envelope) (Result, error) {
 	wait, cancel := context.WithTimeout(context.Background(), s.l.opts.BudgetWait)
 	defer cancel()
@@ -21,8 +20,6 @@ func (s *session) ingest(sp *Spool, env Envelope) (Result, error) {
 	case errors.Is(err, budget.ErrBusy):
 		s.l.opts.Logger.Warn("smtp message deferred", "client", s.client, "bytes", sp.Size(), "reason", "memory budget busy")
 		return Result{}, errBusy
-	case errors.Is(err, context.Canceled):
-		return Result{}, errShuttingDown
 	case errors.Is(err, ErrSpool):
 		s.l.opts.Logger.Error("smtp: cannot read a spooled message back", "client", s.client, "error", err)
 	}

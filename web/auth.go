@@ -141,9 +141,6 @@ func (s *Server) action(h func(http.ResponseWriter, *http.Request, *session)) ht
 		if !s.readForm(w, r, sess, "") {
 			return
 		}
-		if r.MultipartForm != nil {
-			defer r.MultipartForm.RemoveAll()
-		}
 		if !s.sameOrigin(r) || !tokenEqual(r.PostFormValue("csrf"), sess.csrf) {
 			s.opts.Logger.Warn("web: refused a post without a valid CSRF token", "path", r.URL.Path, "analyst", sess.analyst, "origin", r.Header.Get("Origin"))
 			s.fail(w, r, sess, http.StatusForbidden, "error.csrf", "")

@@ -115,9 +115,6 @@ func (s *Server) customerReply(w http.ResponseWriter, r *http.Request) {
 	if !s.readForm(w, r, nil, page) {
 		return
 	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
 	if !s.sameOrigin(r) || !tokenEqual(r.PostFormValue("k"), token) {
 		s.fail(w, r, nil, http.StatusForbidden, "error.csrf", page)
 		return

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/term"
 
+	"github.com/ticketgw/ticketgw/internal/config"
 	"github.com/ticketgw/ticketgw/tickets"
 )
 
@@ -137,18 +137,9 @@ func parseTokenLife(s string) (time.Duration, error) {
 	case "never":
 		return 0, nil
 	}
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 || n > 36500 {
-			return 0, fmt.Errorf("%q: use a number of days from 1 to 36500, a duration such as 12h, or never", s)
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil || d <= 0 {
-			return 0, fmt.Errorf("%q: use a number of days (90d), a duration such as 12h, or never", s)
-		}
+	d, err := config.ParseDuration(s)
+	if err != nil || d <= 0 || d > 36500*24*time.Hour {
+		return 0, fmt.Errorf("%q: use a number of days from 1 to 36500 (90d), a duration such as 12h, or never", s)
 	}
 	return d, nil
 }

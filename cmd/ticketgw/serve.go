@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -83,9 +84,16 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitConfig
 	}
+	// web.trusted_proxies: believed for X-Forwarded-For and exempt from
+	// the web per-IP cap.
+	proxies, err := cfg.Web.Proxies()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ticketgw: web.trusted_proxies: %v\n", err)
+		return exitConfig
+	}
 	var ws *web.Server
 	if cfg.Web.Listen != "" {
-		if ws, err = newWebServer(cfg, st, g, mem, log); err != nil {
+		if ws, err = newWebServer(cfg, st, g, mem, proxies, log); err != nil {
 			fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 			return exitConfig
 		}
@@ -192,7 +200,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		wg.Go(func() { keepIndexWarm(ctx, st, log.With("component", "search")) })
 		weblog := log.With("component", "web")
 		hs := newHTTPServer(ws, weblog)
-		limited := limitWeb(webLn, cfg.Web, webExempt(cfg.Web), weblog)
+		limited := limitWeb(webLn, cfg.Web, webExempt(proxies), weblog)
 		wg.Go(func() {
 			if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("web server stopped", "error", err)
@@ -239,7 +247,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 // language from the templates (with the operator's overrides, every page
 // rendered once here so that a broken override stops the start), uploads
 // under [attachments], and held mail decided by the ingester.
-func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem *budget.Budget, log *slog.Logger) (*web.Server, error) {
+func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem *budget.Budget, proxies []netip.Prefix, log *slog.Logger) (*web.Server, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return nil, err
@@ -253,10 +261,6 @@ func newWebServer(cfg *config.Config, st tickets.Store, g *mailin.Ingester, mem 
 		if a.Department != "" && !slices.Contains(departments, a.Department) {
 			departments = append(departments, a.Department)
 		}
-	}
-	proxies, err := cfg.Web.Proxies()
-	if err != nil {
-		return nil, fmt.Errorf("web.trusted_proxies: %w", err)
 	}
 	polls := map[string]time.Duration{}
 	for _, m := range cfg.IMAP {

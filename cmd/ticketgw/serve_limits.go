@@ -47,9 +47,8 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 
 // webExempt lists the networks exempt from web.max_connections_per_ip:
 // loopback and web.trusted_proxies, where a reverse proxy carries
-// everybody's requests. A bad entry was refused when the config loaded.
-func webExempt(w config.Web) []netip.Prefix {
-	proxies, _ := w.Proxies()
+// everybody's requests.
+func webExempt(proxies []netip.Prefix) []netip.Prefix {
 	return append(connlimit.Loopback(), proxies...)
 }
 

@@ -83,7 +83,11 @@ func TestWebConnectionCaps(t *testing.T) {
 // carries every client's requests, so it is exempt from the per-IP cap
 // like loopback.
 func TestWebExemptTrustedProxies(t *testing.T) {
-	exempt := webExempt(config.Web{TrustedProxies: []string{"10.1.2.0/24", "192.0.2.7"}})
+	proxies, err := config.Web{TrustedProxies: []string{"10.1.2.0/24", "192.0.2.7"}}.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exempt := webExempt(proxies)
 	for _, ip := range []string{"127.0.0.1", "::1", "10.1.2.200", "192.0.2.7"} {
 		a := netip.MustParseAddr(ip)
 		if !slices.ContainsFunc(exempt, func(p netip.Prefix) bool { return p.Contains(a) }) {

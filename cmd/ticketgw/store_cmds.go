@@ -77,11 +77,14 @@ func (e *env) backup(ctx context.Context, args []string) int {
 		return code
 	}
 	st, err := e.tryOpenStore(cfg, 0, storeCheck, nil)
-	if errors.Is(err, tickets.ErrLocked) {
+	switch {
+	case errors.Is(err, tickets.ErrCorrupt):
+		fmt.Fprintf(e.stdout, "%s: corrupt: %v\n", filepath.Join(cfg.DataDir, storeFile), err)
+		return exitDataErr
+	case errors.Is(err, tickets.ErrLocked):
 		fmt.Fprintf(e.stderr, "ticketgw: %v (stop `ticketgw serve` to back it up)\n", err)
 		return exitTempFail
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(e.stderr, "ticketgw: %v\n", err)
 		return exitTempFail
 	}
@@ -126,6 +129,9 @@ func writeBackup(ctx context.Context, st *tickets.BoltStore, target string) (int
 	if err := os.Rename(tmp, target); err != nil {
 		os.Remove(tmp)
 		return n, fmt.Errorf("rename into %s: %w", target, err)
+	}
+	if err := syncDir(filepath.Dir(target)); err != nil {
+		return n, fmt.Errorf("sync %s: %w", filepath.Dir(target), err)
 	}
 	return n, nil
 }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ticketgw/ticketgw/internal/connlimit"
 	"github.com/ticketgw/ticketgw/tickets"
 	"time"
 )
@@ -225,30 +226,13 @@ type Web struct {
 func (w Web) Proxies() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range w.TrustedProxies {
-		p, err := parseProxy(s)
+		p, err := connlimit.ParsePrefix(s)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-func parseProxy(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is not a network such as 10.0.0.0/8 or an address", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Attachments is the inbound attachment policy; attachments outside it are

@@ -362,7 +362,7 @@ func (v *validator) attachments(a Attachments) {
 // empty host means all interfaces and port 0 an ephemeral port (tests).
 func (v *validator) trustedProxies(list []string) {
 	for i, s := range list {
-		if _, err := parseProxy(s); err != nil {
+		if _, err := connlimit.ParsePrefix(s); err != nil {
 			v.add(fmt.Sprintf("web.trusted_proxies[%d]", i), "%v", err)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 )
 
@@ -64,16 +65,6 @@ func New(opts Options) *Limiter {
 		opts.Reserved = 0
 	}
 	return &Limiter{opts: opts, perIP: map[netip.Addr]int{}}
-}
-
-// Options returns the options the Limiter runs with (Reserved clamped).
-func (l *Limiter) Options() Options { return l.opts }
-
-// Exempt reports whether addr is in one of the exempt networks. A peer
-// without an IP address (a unix socket) is local, hence exempt.
-func (l *Limiter) Exempt(addr net.Addr) bool {
-	ip, ok := addrIP(addr)
-	return !ok || l.exempt(ip)
 }
 
 func (l *Limiter) exempt(ip netip.Addr) bool {
@@ -180,14 +171,17 @@ func ParsePrefixes(list []string) ([]netip.Prefix, error) {
 }
 
 // ParsePrefix parses one network for ParsePrefixes.
+// A bare address is its own /32 or /128; an IPv4-mapped one is IPv4.
 func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
 	if p, err := netip.ParsePrefix(s); err == nil {
 		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Prefix{}, errors.New("\"" + s + "\" is not a network like 127.0.0.0/8 or ::1/128")
+		return netip.Prefix{}, errors.New("\"" + s + "\" is not a network like 127.0.0.0/8 or ::1/128, nor an address")
 	}
+	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
